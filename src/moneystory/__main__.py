@@ -1,0 +1,3 @@
+from moneystory.cli import main
+
+main()

@@ -1,0 +1,68 @@
+"""The command line: parse options, call one service, render its result. Nothing else.
+
+Heavy modules (polars, the services) are imported inside command bodies so `--help` is fast.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from moneystory import __version__
+from moneystory.cli import common
+
+app = typer.Typer(
+    name="moneystory",
+    help="Your bank exports, your money story: private, local, in the terminal.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"moneystory {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    home: Annotated[
+        str | None,
+        typer.Option("--home", help="Store folder (default: $MONEYSTORY_HOME, else your data dir).",
+                     metavar="DIR"),
+    ] = None,
+    no_color: Annotated[bool, typer.Option("--no-color", help="Plain output, no colours.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")]
+    = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    ctx.obj = common.State(home=home, no_color=no_color, debug=debug)
+
+
+def _register() -> None:
+    from moneystory.cli import (
+        demo_cmd,
+        enrich_cmd,
+        import_cmd,
+        pledge_cmd,
+        recurring_cmd,
+        review_cmd,
+    )
+
+    for module in (import_cmd, enrich_cmd, review_cmd, recurring_cmd, pledge_cmd, demo_cmd):
+        module.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,284 @@
+"""`import`, `imports`, `accounts`, `transactions`, `profiles`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from moneystory.cli import common
+
+if TYPE_CHECKING:
+    from moneystory.ingest import FileResult
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_)
+    app.add_typer(imports_app, name="imports")
+    app.command("accounts")(accounts)
+    app.command("transactions")(transactions)
+    app.command("profiles")(profiles)
+
+
+@common.reports_errors
+def import_(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Statement files: CSV, OFX/QFX, QIF, CAMT.")],
+    account: Annotated[str | None, typer.Option("--account", help="Name the account.")] = None,
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="Force a bank profile (see `profiles`).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be imported.")]
+    = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Abort a file on any bad row.")] = False,
+    include_pending: Annotated[
+        bool, typer.Option("--include-pending", help="Keep pending rows instead of skipping them.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Import bank exports; each file's format and bank are detected from its content.
+
+    Re-importing is always safe: rows already in the store are recognised and skipped.
+    """
+    from moneystory import ingest
+
+    home = common.home(ctx)
+    console = common.err(ctx)
+    show_progress = not as_json and sys.stderr.isatty()
+    if show_progress:
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console,
+                       transient=True)
+        task = bar.add_task("reading", total=None)
+        bar.start()
+
+        def progress(name: str, stage: str) -> None:
+            bar.update(task, description=f"{stage} {Path(name).name}")
+    try:
+        results = ingest.import_files(
+            home, files, account=account, profile=profile, dry_run=dry_run, strict=strict,
+            include_pending=include_pending, progress=progress if show_progress else None,
+        )
+    finally:
+        if show_progress:
+            bar.stop()
+    notices = [] if dry_run else _after_import_notices(home, results)
+    if as_json:
+        common.emit_json({"imports": [_result_json(r) for r in results], "notices": notices})
+    else:
+        _print_results(ctx, results, notices)
+    failed = [r for r in results if r.error]
+    if failed:
+        raise typer.Exit(max(r.error.exit_code for r in failed if r.error))
+
+
+def _after_import_notices(home: Any, results: list[FileResult]) -> list[str]:
+    """One-line notices from features that watch imports (card change, pledge)."""
+    ids = [r.import_id for r in results if r.import_id]
+    if not ids:
+        return []
+    notices: list[str] = []
+    from moneystory import cards, pledges
+
+    for provider in (cards.import_notices, pledges.import_notices):
+        notices.extend(provider(home, ids))
+    return notices
+
+
+def _result_json(r: FileResult) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "file": r.file, "format": r.format, "profile": r.profile, "accounts": r.accounts,
+        "rows": r.rows, "added": r.added, "duplicates": r.duplicates,
+        "pending_skipped": r.pending_skipped,
+        "rejected": [{"line": i.line, "reason": i.reason} for i in r.rejected],
+        "warnings": r.warnings, "import_id": r.import_id, "dry_run": r.dry_run,
+        "first_date": r.first_date, "last_date": r.last_date,
+    }
+    if r.error:
+        body["error"] = r.error.sentence()
+    return body
+
+
+def _print_results(ctx: typer.Context, results: list[FileResult], notices: list[str]) -> None:
+    from rich.markup import escape
+
+    out = common.out(ctx)
+    for r in results:
+        name = escape(Path(r.file).name)
+        if r.error:
+            common.show_error(r.error, ctx)
+            continue
+        verb = "would add" if r.dry_run else "added"
+        source = r.format.upper() if r.format else "?"
+        if r.profile:
+            source += f" · {escape(r.profile)}"
+        span = f", {r.first_date} → {r.last_date}" if r.first_date else ""
+        out.print(
+            f"[bold]{name}[/]  [dim]{source}[/]  → {escape(', '.join(r.accounts) or '—')}\n"
+            f"  {r.rows} rows{span}: [green]{verb} {r.added}[/], "
+            f"{r.duplicates} already in the store"
+            + (f", {r.pending_skipped} pending skipped" if r.pending_skipped else "")
+            + (f", [yellow]{len(r.rejected)} rejected[/]" if r.rejected else "")
+            + (f"  [dim]import {r.import_id}[/]" if r.import_id else "")
+        )
+        for issue in r.rejected[:20]:
+            out.print(f"  [yellow]line {issue.line}[/]: {escape(issue.reason)}")
+        if len(r.rejected) > 20:
+            out.print(f"  … and {len(r.rejected) - 20} more (see --json)")
+        for warning in r.warnings:
+            out.print(f"  [yellow]warning:[/] {escape(warning)}")
+    for notice in notices:
+        out.print(f"[bold yellow]▶ {escape(notice)}[/]")
+
+
+imports_app = typer.Typer(help="List imports, or undo one.", no_args_is_help=False)
+
+
+@imports_app.callback(invoke_without_command=True)
+@common.reports_errors
+def imports(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """List imports, newest last; `imports undo ID` removes one."""
+    if ctx.invoked_subcommand:
+        return
+    from moneystory.store import Store
+
+    log = Store(common.home(ctx)).read_log()
+    if as_json:
+        common.emit_json({"imports": log.imports})
+        return
+    from rich.table import Table
+
+    if not log.imports:
+        common.out(ctx).print("No imports yet. Try `moneystory import FILE`.")
+        return
+    table = Table("id", "when", "file", "format", "accounts", "rows", "added", "state",
+                  box=None, header_style="bold")
+    for rec in log.imports:
+        table.add_row(
+            rec["import_id"], rec.get("imported_at", "")[:16].replace("T", " "),
+            Path(rec["file"]).name, rec.get("profile") or rec.get("format") or "",
+            ", ".join(rec.get("accounts", [])), str(rec.get("rows", 0)), str(rec.get("added", 0)),
+            "undone" if rec.get("undone_at") else "",
+        )
+    common.out(ctx).print(table)
+
+
+@imports_app.command("undo")
+@common.reports_errors
+def undo(ctx: typer.Context, import_id: Annotated[str, typer.Argument(help="Import id.")]) -> None:
+    """Remove the rows one import added (the file can be imported again later)."""
+    from moneystory.store import Store
+
+    store = Store(common.home(ctx))
+    with store.writing(f"imports undo {import_id}"):
+        record = store.undo(import_id)
+    common.out(ctx).print(
+        f"Undone import {record['import_id']} ({Path(record['file']).name}): "
+        f"{record.get('added', 0)} transactions removed."
+    )
+
+
+@common.reports_errors
+def accounts(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Accounts in the store with their transaction counts and date spans."""
+    from moneystory import reports
+
+    rows = reports.accounts(common.home(ctx))
+    if as_json:
+        common.emit_json({"accounts": rows})
+        return
+    from rich.table import Table
+
+    from moneystory.render.terminal import mask
+
+    if not rows:
+        common.out(ctx).print("No accounts yet. Try `moneystory import FILE`.")
+        return
+    table = Table("account", "name", "card", "currency", "transactions", "from", "to",
+                  box=None, header_style="bold")
+    for row in rows:
+        table.add_row(row["account_id"], row["name"] or "", mask(row["card_last4"]),
+                      row["currency"] or "", str(row["transactions"]),
+                      str(row["first_date"] or ""), str(row["last_date"] or ""))
+    common.out(ctx).print(table)
+
+
+@common.reports_errors
+def transactions(
+    ctx: typer.Context,
+    year: Annotated[int | None, typer.Option("--year", help="Only this year.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="From this date (YYYY-MM-DD).")]
+    = None,
+    end: Annotated[str | None, typer.Option("--to", help="To this date (YYYY-MM-DD).")] = None,
+    account: Annotated[str | None, typer.Option("--account", help="Only this account.")] = None,
+    merchant: Annotated[str | None, typer.Option("--merchant", help="Merchant contains.")] = None,
+    category: Annotated[str | None, typer.Option("--category", help="Only this category.")]
+    = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """The transactions, oldest first, with merchant, category and kind."""
+    from moneystory import reports
+
+    frame = reports.transactions(
+        common.home(ctx), year=year, start=_date(start, "--from"), end=_date(end, "--to"),
+        account=account, merchant=merchant, category=category,
+    )
+    if as_json:
+        common.emit_json({"transactions": reports.transaction_dicts(frame)})
+        return
+    if as_csv:
+        sys.stdout.write(reports.transactions_csv(frame))
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    from moneystory.render.terminal import money, money_style
+
+    table = Table("date", "account", "merchant", "category", "amount", box=None,
+                  header_style="bold")
+    for row in frame.iter_rows(named=True):
+        table.add_row(str(row["date"]), row["account_id"], escape(row["merchant"] or ""),
+                      row["category"] or "",
+                      f"[{money_style(row['amount'])}]{money(row['amount'], row['currency'])}[/]")
+    out = common.out(ctx)
+    out.print(table)
+    out.print(f"[dim]{frame.height} transactions[/]")
+
+
+def _date(text: str | None, option: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        from moneystory.errors import UsageProblem
+
+        raise UsageProblem(f"{option} {text!r} is not a date",
+                           hint="write it as YYYY-MM-DD") from None
+
+
+@common.reports_errors
+def profiles(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Bank profiles: built-in ones and your own (which take precedence)."""
+    from moneystory.importers.csv import list_profiles
+
+    rows = list_profiles(common.home(ctx).profiles_dir)
+    if as_json:
+        common.emit_json({"profiles": rows})
+        return
+    from rich.table import Table
+
+    table = Table("profile", "bank", "country", "source", box=None, header_style="bold")
+    for row in rows:
+        table.add_row(row["id"], row.get("name") or "", row.get("country") or "",
+                      row.get("source") or "")
+    common.out(ctx).print(table)
+    common.out(ctx).print(f"[dim]{len(rows)} profiles. Your own go in "
+                          f"{common.home(ctx).profiles_dir}/NAME.toml[/]")

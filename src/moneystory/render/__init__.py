@@ -1,0 +1,1 @@
+"""Renderers: report models to terminal (rich), JSON and HTML. Layer 3."""

@@ -1,0 +1,185 @@
+"""The store: one immutable Parquet batch per import, an import log, and a lock.
+
+Layout under `home/store/`:
+- `batches/<import_id>.parquet`: the rows one import added (schema.STORED), never rewritten;
+- `imports.json`: the import log and the accounts; replacing it (temp, fsync, rename) is the
+  commit point, so a crash leaves the store exactly as before or exactly as after an import;
+- `lock`: held with flock by the one process writing; `lock.holder` says who that is.
+
+A batch file that the log does not list (a crash between the two renames) is invisible to
+readers and removed by the next writer. Files are 0600, folders 0700. Knows files, not formats.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from moneystory import schema
+from moneystory.errors import StoreError, StoreLocked
+from moneystory.paths import Home, atomic_write_text, ensure_private_dir, fsync_dir
+
+LOG_VERSION = 1
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class ImportLog:
+    imports: list[dict[str, Any]]
+    accounts: dict[str, dict[str, Any]]
+
+    def live(self) -> list[dict[str, Any]]:
+        return [rec for rec in self.imports if not rec.get("undone_at")]
+
+    def find(self, import_id: str) -> dict[str, Any] | None:
+        matches = [rec for rec in self.imports if rec["import_id"].startswith(import_id)]
+        return matches[0] if len(matches) == 1 else None
+
+
+class Store:
+    def __init__(self, home: Home) -> None:
+        self.home = home
+
+    # ------------------------------------------------------------------ reading
+    def read_log(self) -> ImportLog:
+        path = self.home.import_log
+        if not path.exists():
+            return ImportLog(imports=[], accounts={})
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise StoreError(
+                f"the import log {path} cannot be read ({exc})",
+                hint="restore it from a backup, or move the store folder away to start afresh",
+            ) from exc
+        return ImportLog(imports=raw.get("imports", []), accounts=raw.get("accounts", {}))
+
+    def batch_paths(self, log: ImportLog | None = None) -> list[Path]:
+        log = log or self.read_log()
+        return [
+            self.home.batches / rec["batch"] for rec in log.live() if rec.get("batch")
+        ]
+
+    def scan(self) -> pl.LazyFrame:
+        """Every stored transaction, lazily (schema.STORED)."""
+        paths = self.batch_paths()
+        if not paths:
+            return schema.empty(schema.STORED).lazy()
+        return pl.scan_parquet(paths, schema=schema.STORED)
+
+    def keys(self, account_ids: list[str]) -> pl.DataFrame:
+        """txn_id and content_key of the stored rows of these accounts, for dedup."""
+        return (
+            self.scan()
+            .filter(pl.col("account_id").is_in(account_ids))
+            .select("txn_id", "content_key")
+            .collect()
+        )
+
+    # ------------------------------------------------------------------ writing
+    @contextlib.contextmanager
+    def writing(self, command: str, timeout: float | None = None) -> Iterator[None]:
+        """Hold the store's write lock; wait a short while for another writer, then say who."""
+        if timeout is None:
+            timeout = float(os.environ.get("MONEYSTORY_LOCK_TIMEOUT", "10"))
+        try:
+            ensure_private_dir(self.home.batches)
+            fd = os.open(self.home.lock, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write to the store at {self.home.store} ({exc.strerror})",
+                hint="check the folder's permissions, or choose another with --home",
+            ) from exc
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise StoreLocked(
+                            f"another moneystory is writing to the store ({self._holder()})",
+                            hint="wait for it to finish and run the command again",
+                        ) from None
+                    time.sleep(0.05)
+            holder = {"pid": os.getpid(), "command": command, "since": _now()}
+            atomic_write_text(self.home.store / "lock.holder", json.dumps(holder))
+            self._remove_orphans()
+            yield
+        finally:
+            os.close(fd)  # closing releases the flock
+
+    def _holder(self) -> str:
+        try:
+            info = json.loads((self.home.store / "lock.holder").read_text())
+            return f"process {info['pid']} running `{info['command']}` since {info['since']}"
+        except (OSError, ValueError, KeyError):
+            return "holder unknown"
+
+    def _remove_orphans(self) -> None:
+        listed = {p.name for p in self.batch_paths()}
+        for path in self.home.batches.iterdir():
+            if path.name.startswith(".") or path.name not in listed:
+                path.unlink(missing_ok=True)
+
+    def write_log(self, log: ImportLog) -> None:
+        body = {"version": LOG_VERSION, "imports": log.imports, "accounts": log.accounts}
+        atomic_write_text(self.home.import_log, json.dumps(body, indent=1, sort_keys=True))
+
+    def commit_import(
+        self,
+        record: dict[str, Any],
+        rows: pl.DataFrame,
+        accounts: dict[str, dict[str, Any]],
+    ) -> None:
+        """Write the batch (if any rows), then the log. Call inside `writing()`."""
+        log = self.read_log()
+        if rows.height:
+            name = f"{record['import_id']}.parquet"
+            final = self.home.batches / name
+            tmp = self.home.batches / f".{name}.tmp"
+            schema.conform(rows, schema.STORED).write_parquet(tmp, statistics=True)
+            os.chmod(tmp, 0o600)
+            with open(tmp, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, final)
+            fsync_dir(self.home.batches)
+            record["batch"] = name
+        record.setdefault("imported_at", _now())
+        log.imports.append(record)
+        for account_id, info in accounts.items():
+            known = log.accounts.setdefault(account_id, {})
+            known.update({k: v for k, v in info.items() if v is not None})
+        self.write_log(log)
+
+    def undo(self, import_id: str) -> dict[str, Any]:
+        """Remove one import's batch. The log keeps the record, marked undone."""
+        log = self.read_log()
+        record = log.find(import_id)
+        if record is None:
+            known = ", ".join(rec["import_id"][:8] for rec in log.live()[-5:]) or "none"
+            raise StoreError(
+                f"no import with id {import_id!r} (recent: {known})",
+                hint="run `moneystory imports` to see the ids",
+            )
+        if record.get("undone_at"):
+            raise StoreError(f"import {record['import_id']} was already undone")
+        record["undone_at"] = _now()
+        self.write_log(log)
+        if record.get("batch"):
+            (self.home.batches / record["batch"]).unlink(missing_ok=True)
+        return record
