@@ -58,3 +58,42 @@ def _corpus() -> Path:
     if not (CORPUS / "expected.json").exists():
         pytest.skip(f"shared corpus not found at {CORPUS}; corpus tests skipped")
     return CORPUS
+
+
+@pytest.fixture(name="make_parsed")
+def _make_parsed():  # type: ignore[no-untyped-def]
+    """Build an importers.base.ParsedFile from (date, amount, description[, fitid]) tuples.
+
+    For store and ingest tests that must not depend on any parser.
+    """
+    from datetime import date
+    from decimal import Decimal
+
+    import polars as pl
+
+    from moneystory import schema
+    from moneystory.importers.base import AccountInfo, ParsedFile, RowIssue
+
+    def make(rows, *, account_ref=None, institution="Testbank", currency="USD",  # type: ignore[no-untyped-def]
+             rejected=(), pending=(), fmt="csv", profile="testbank"):
+        frame = pl.DataFrame(
+            {
+                "date": [date.fromisoformat(r[0]) for r in rows],
+                "amount": [Decimal(r[1]) for r in rows],
+                "description": [r[2] for r in rows],
+                "fitid": [r[3] if len(r) > 3 else None for r in rows],
+                "currency": [currency] * len(rows),
+                "account_ref": [account_ref] * len(rows),
+                "source_row": list(range(2, len(rows) + 2)),
+                "pending": [i in pending for i in range(len(rows))],
+            },
+            schema_overrides={"amount": schema.AMOUNT, "fitid": pl.String,
+                              "account_ref": pl.String},
+        )
+        return ParsedFile(
+            format=fmt, profile=profile, frame=frame,
+            accounts=[AccountInfo(ref=account_ref, institution=institution, currency=currency)],
+            rejected=[RowIssue(line, reason) for line, reason in rejected],
+        )
+
+    return make

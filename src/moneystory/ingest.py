@@ -4,10 +4,14 @@ Dedup, layered (DESIGN.md): a trusted bank id (FITID, CAMT reference, CSV id col
 the account; else a content key over (account, date, amount, currency, normalised description)
 plus the occurrence ordinal of that tuple within the file, so re-imports add nothing and two
 genuine identical coffees on one day are both kept.
+
+Ids are XXH3-128 digests (see `hash_keys`): a frozen, published algorithm, so an id computed
+today matches one computed after a polars upgrade. polars' own `hash` promises no such thing.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import uuid
@@ -18,14 +22,18 @@ from typing import Any
 
 import polars as pl
 
-from moneystory import schema
 from moneystory.errors import MoneystoryError, StatementError
 from moneystory.importers import parse_file
 from moneystory.importers.base import AccountInfo, ImportOptions, ParsedFile, RowIssue
 from moneystory.paths import Home
 from moneystory.store import Store
 
-_PLACEHOLDER_IDS = {"", "0", "none", "null", "notprovided", "n/a", "na", "-"}
+_PLACEHOLDER_IDS = ["", "0", "none", "null", "notprovided", "n/a", "na", "-"]
+_SEP = "\x1f"  # unit separator: cannot occur in whitespace-squashed bank text
+TXN_ID_DIGITS = 20  # the last 20 of the 39 digits: ~66 bits, short enough to type
+
+# XXH3-128 of b"" with seed 0: the published vector 0x99aa06d3014798d86001c324468d497f.
+EMPTY_KEY_DIGITS = f"{0x99AA06D3014798D86001C324468D497F:039d}"
 
 
 @dataclass
@@ -45,6 +53,7 @@ class FileResult:
     last_date: str | None = None
     error: MoneystoryError | None = None
     dry_run: bool = False
+    possible_duplicates: list[dict[str, Any]] = field(default_factory=list)
 
 
 def slug(text: str) -> str:
@@ -67,55 +76,114 @@ def account_id_for(info: AccountInfo, parsed: ParsedFile, chosen: str | None, ma
     return slug(base) + (f"-{tail}" if tail else "")
 
 
-def _blake(values: pl.Series) -> pl.Series:
-    return pl.Series(
-        [hashlib.blake2b(v.encode(), digest_size=10).hexdigest() for v in values.to_list()],
-        dtype=pl.String,
+# ---------------------------------------------------------------- identity
+
+@functools.cache
+def _plugin_works() -> bool:
+    """polars-hash loads and gives the published XXH3-128 vector (it is built per polars ABI)."""
+    try:
+        return bool(_plugin_digits(pl.Series([""], dtype=pl.String))[0] == EMPTY_KEY_DIGITS)
+    except Exception:  # any load or ABI failure means: use the reference library instead
+        return False
+
+
+def _plugin_digits(keys: pl.Series) -> pl.Series:
+    import polars_hash  # noqa: F401  (registers the `nchash` namespace on expressions)
+
+    digest = pl.col("k").nchash.xxh3_128()  # type: ignore[attr-defined]
+    return keys.to_frame("k").select(digest.cast(pl.String).str.zfill(39))["k"]
+
+
+def reference_digits(keys: pl.Series) -> pl.Series:
+    """The same digits from the reference `xxhash` library, one key at a time (oracle, fallback)."""
+    import xxhash
+
+    digest = xxhash.xxh3_128_intdigest
+    return pl.Series([f"{digest(key.encode()):039d}" for key in keys.to_list()],
+                     dtype=pl.String)
+
+
+def hash_keys(keys: pl.Series) -> pl.Series:
+    """XXH3-128 of each key's UTF-8 bytes as 39 decimal digits, stable across versions."""
+    return _plugin_digits(keys) if _plugin_works() else reference_digits(keys)
+
+
+def _group_hash(keys: pl.Series) -> pl.Series:
+    """A fast 64-bit grouping hash, only ever compared within one file (so need not be stable)."""
+    return keys.hash(seed=0)
+
+
+def _description_key() -> pl.Expr:
+    """Lower-cased, whitespace-squashed description; the regex runs only where it changes text."""
+    text = pl.col("description").fill_null("").str.to_lowercase()
+    messy = text.str.contains(r"\s\s|[\t\n\r\f\v]|^\s|\s$")
+    return pl.when(messy).then(text.str.replace_all(r"\s+", " ").str.strip_chars()) \
+        .otherwise(text)
+
+
+def with_ordinal(base: pl.Series) -> pl.Series:
+    """Each base key with its occurrence ordinal in the file: the 2nd identical row gets "\x1f1".
+
+    The first occurrence keeps its key as it is (ordinal 0 adds nothing), so only the repeated
+    keys are touched: a group-by on a 64-bit hash finds the candidates, then a window over the
+    keys themselves ranks those few rows in file order (never `.over()` on the whole file; a
+    hash collision cannot mis-rank, the key decides).
+    """
+    frame = pl.DataFrame({"_b": base, "_g": _group_hash(base)}).with_row_index("_i")
+    repeated = frame.group_by("_g").len().filter(pl.col("len") > 1).select("_g")
+    if repeated.is_empty():
+        return base
+    ranked = (
+        frame.join(repeated, on="_g", how="semi", maintain_order="left")
+        .with_columns(_ord=pl.int_range(pl.len(), dtype=pl.UInt32).over("_b"))
+        .filter(pl.col("_ord") > 0)
+        .select("_i", _key=pl.col("_b") + _SEP + pl.col("_ord").cast(pl.String))
     )
+    return base.scatter(ranked["_i"], ranked["_key"])
+
+
+def _trusted_bank_ids(frame: pl.DataFrame) -> pl.Series:
+    """True where the bank's own id can stand for the row: present, not a placeholder, unique."""
+    fitid = frame["fitid"].str.strip_chars()
+    present = fitid.is_not_null() & ~fitid.str.to_lowercase().is_in(_PLACEHOLDER_IDS)
+    if not present.any():
+        return present.fill_null(False)
+    scoped = frame["account_id"] + _SEP + fitid
+    return (present & scoped.is_unique()).fill_null(False)  # a reused id is not an id
 
 
 def with_identity(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add content_key and txn_id (needs account_id). Deterministic, order-independent."""
-    desc_key = (
-        pl.col("description").fill_null("").str.to_lowercase()
-        .str.replace_all(r"\s+", " ").str.strip_chars()
-    )
-    base = pl.concat_str(
-        [
-            pl.col("account_id"), pl.col("date").cast(pl.String),
-            pl.col("amount").cast(pl.String), pl.col("currency").fill_null(""), desc_key,
-        ],
-        separator="\x1f",
-    )
-    keyed = frame.with_columns(_base=base, _i=pl.int_range(pl.len()))
-    # Occurrence ordinal from one stable sort: no .over() (the slow path measured in research).
-    ordered = keyed.sort("_base", "_i", maintain_order=True)
-    start = pl.when(pl.col("_base") != pl.col("_base").shift(1)).then(pl.int_range(pl.len()))
-    ordered = ordered.with_columns(
-        _ord=pl.int_range(pl.len()) - start.fill_null(0).forward_fill()
-    ).sort("_i")
-    fitid = pl.col("fitid").str.strip_chars()
-    trusted_id = (
-        fitid.is_not_null()
-        & ~fitid.str.to_lowercase().is_in(list(_PLACEHOLDER_IDS))
-        & (pl.len().over("account_id", "fitid") == 1)  # reused ids are not ids
-    )
-    ordered = ordered.with_columns(
-        content_key=pl.concat_str([pl.col("_base"), pl.col("_ord").cast(pl.String)],
-                                  separator="\x1f"),
-        _ext=pl.when(trusted_id).then(
-            pl.concat_str([pl.lit("ext"), pl.col("account_id"), fitid], separator="\x1f")
-        ),
-    )
-    content = _blake(ordered["content_key"])
-    ext = ordered["_ext"]
-    ext_hash = _blake(ext.fill_null(""))
-    txn_id = pl.Series([e if x is not None else c for e, x, c in
-                        zip(ext_hash.to_list(), ext.to_list(), content.to_list(), strict=True)])
-    return ordered.with_columns(content_key=content, txn_id=txn_id).drop(
-        "_base", "_i", "_ord", "_ext"
+    """Add content_key and txn_id (needs account_id). Deterministic for the same file content.
+
+    content_key = XXH3-128(account, date, amount, currency, description key[, ordinal]);
+    txn_id = the last 20 digits of XXH3-128(account, bank id) when the bank id is trusted,
+    else of the content key.
+    """
+    base = frame.select(
+        pl.concat_str(
+            [
+                pl.col("account_id"), pl.col("date").cast(pl.String),
+                pl.col("amount").cast(pl.String), pl.col("currency").fill_null(""),
+                _description_key(),
+            ],
+            separator=_SEP,
+        )
+    ).to_series()
+    content_key = hash_keys(with_ordinal(base))
+    txn_digits = content_key
+    trusted = _trusted_bank_ids(frame)
+    if trusted.any():
+        bank_key = "ext" + _SEP + frame["account_id"] + _SEP + frame["fitid"].str.strip_chars()
+        bank_digits = hash_keys(bank_key.fill_null(""))
+        txn_digits = pl.select(
+            pl.when(trusted).then(bank_digits).otherwise(content_key)
+        ).to_series()
+    return frame.with_columns(
+        content_key=content_key, txn_id=txn_digits.str.slice(39 - TXN_ID_DIGITS)
     )
 
+
+# ---------------------------------------------------------------- one file
 
 def prepare(parsed: ParsedFile, account: str | None, include_pending: bool) -> tuple[
     pl.DataFrame, dict[str, dict[str, Any]], int
@@ -123,9 +191,9 @@ def prepare(parsed: ParsedFile, account: str | None, include_pending: bool) -> t
     """RAW frame → rows with account_id and identity; also the accounts and pending count."""
     frame = parsed.frame
     pending = int(frame["pending"].fill_null(False).sum())
-    if not include_pending:
+    if not include_pending and pending:
         frame = frame.filter(~pl.col("pending").fill_null(False))
-    infos = parsed.accounts or [AccountInfo()]
+    infos = list(parsed.accounts) or [AccountInfo()]
     refs = {info.ref for info in infos}
     for ref in frame["account_ref"].unique().to_list():
         if ref not in refs:
@@ -148,15 +216,37 @@ def prepare(parsed: ParsedFile, account: str | None, include_pending: bool) -> t
     for ref, acc in mapping.items():
         if ref is not None:
             account_id = pl.when(ref_col == ref).then(pl.lit(acc)).otherwise(account_id)
-    frame = frame.with_columns(account_id=account_id)
     card = pl.col("card_last4")
     frame = frame.with_columns(
-        card_last4=pl.when(card.is_not_null()).then(card.str.slice(-4))
+        account_id=account_id,
+        card_last4=pl.when(card.is_not_null()).then(card.str.slice(-4)),
     )
     return with_identity(frame), accounts, pending
 
 
 Progress = Callable[[str, str], None]
+
+
+def read_statement(path: Path) -> bytes:
+    """The file's bytes, or one sentence saying why they cannot be had."""
+    hint = "check the path, and that you may read the file"
+    if path.is_symlink() and not path.exists():
+        raise StatementError("this is a broken link: the file it points to is gone", path=path,
+                             hint="import the statement file itself")
+    try:
+        return path.read_bytes()
+    except IsADirectoryError:
+        raise StatementError("this is a folder, not a file", path=path,
+                             hint="pass the statement files themselves, e.g. folder/*") from None
+    except FileNotFoundError:
+        raise StatementError("no such file", path=path, hint=hint) from None
+    except PermissionError:
+        raise StatementError("you may not read this file (permission denied)", path=path,
+                             hint="change its permissions (chmod u+r) or copy it elsewhere") \
+            from None
+    except OSError as exc:
+        raise StatementError(f"cannot read the file ({exc.strerror})", path=path, hint=hint) \
+            from exc
 
 
 def import_file(
@@ -168,30 +258,35 @@ def import_file(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> FileResult:
-    result = FileResult(file=str(path), dry_run=dry_run)
-    try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise StatementError("this is a folder, not a file", path=path,
-                             hint="pass the statement files themselves, e.g. folder/*") from None
-    except OSError as exc:
-        raise StatementError(
-            f"cannot read the file ({exc.strerror})", path=path,
-            hint="check that it exists and that you may read it",
-        ) from exc
+    """Read, detect, parse and import one file (see `import_parsed`)."""
+    data = read_statement(path)
     if progress:
-        progress(str(path), "parsing")
+        progress(str(path), "reading")
     parsed = parse_file(path, data, options)
-    result.format, result.profile = parsed.format, parsed.profile
-    result.rejected, result.warnings = list(parsed.rejected), list(parsed.warnings)
-    for check in parsed.balance_checks:
-        if not check.ok:
-            where = f" (first diverging row: line {check.first_bad_line})" if (
-                check.first_bad_line) else ""
-            result.warnings.append(
-                f"balance check failed: the bank states {check.stated}, the rows give "
-                f"{check.computed}{where}"
-            )
+    return import_parsed(store, path, data, parsed, account=account, options=options,
+                         dry_run=dry_run, progress=progress)
+
+
+def import_parsed(
+    store: Store,
+    path: Path,
+    data: bytes,
+    parsed: ParsedFile,
+    *,
+    account: str | None = None,
+    options: ImportOptions | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> FileResult:
+    """Import a parsed file: one batch with every new row, or nothing at all.
+
+    `data` is the file's bytes (its digest goes in the log). A dry run takes no lock and
+    writes nothing, not even the store's folders.
+    """
+    options = options or ImportOptions()
+    result = FileResult(file=str(path), dry_run=dry_run, format=parsed.format,
+                        profile=parsed.profile, rejected=list(parsed.rejected),
+                        warnings=list(parsed.warnings) + _balance_warnings(parsed))
     if options.strict and parsed.rejected:
         first = parsed.rejected[0]
         raise StatementError(
@@ -208,18 +303,12 @@ def import_file(
         result.last_date = str(rows["date"].max())
     if progress:
         progress(str(path), "deduplicating")
+    if dry_run:
+        _count_new(store, rows, result)
+        return result
     with store.writing(f"import {path.name}"):
-        existing = store.keys(result.accounts)
-        new = rows.filter(
-            ~pl.col("txn_id").is_in(existing["txn_id"].implode())
-            & ~pl.col("content_key").is_in(existing["content_key"].implode())
-        )
-        result.added = new.height
-        result.duplicates = rows.height - new.height
-        if dry_run:
-            return result
+        new = _count_new(store, rows, result)
         import_id = uuid.uuid4().hex[:12]
-        new = new.with_columns(import_id=pl.lit(import_id))
         record = {
             "import_id": import_id, "file": str(path.resolve()),
             "sha256": hashlib.sha256(data).hexdigest(), "format": parsed.format,
@@ -230,9 +319,36 @@ def import_file(
         }
         if progress:
             progress(str(path), "writing")
-        store.commit_import(record, schema.conform(new, schema.STORED), accounts)
+        store.commit_import(record, new.with_columns(import_id=pl.lit(import_id)), accounts)
         result.import_id = import_id
     return result
+
+
+def _count_new(store: Store, rows: pl.DataFrame, result: FileResult) -> pl.DataFrame:
+    """The rows the store does not hold yet; fills added/duplicates/possible_duplicates."""
+    existing = store.keys(result.accounts)
+    new = rows
+    if existing.height:
+        new = rows.filter(
+            ~pl.col("txn_id").is_in(existing["txn_id"].implode())
+            & ~pl.col("content_key").is_in(existing["content_key"].implode())
+        )
+    result.added = new.height
+    result.duplicates = rows.height - new.height
+    return new
+
+
+def _balance_warnings(parsed: ParsedFile) -> list[str]:
+    warnings = []
+    for check in parsed.balance_checks:
+        if not check.ok:
+            where = f" (first diverging row: line {check.first_bad_line})" if (
+                check.first_bad_line) else ""
+            warnings.append(
+                f"balance check failed: the bank states {check.stated}, the rows give "
+                f"{check.computed}{where}"
+            )
+    return warnings
 
 
 def import_files(

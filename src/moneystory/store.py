@@ -4,7 +4,7 @@ Layout under `home/store/`:
 - `batches/<import_id>.parquet`: the rows one import added (schema.STORED), never rewritten;
 - `imports.json`: the import log and the accounts; replacing it (temp, fsync, rename) is the
   commit point, so a crash leaves the store exactly as before or exactly as after an import;
-- `lock`: held with flock by the one process writing; `lock.holder` says who that is.
+- `lock`: held with flock by the one process writing, which writes who it is into it.
 
 A batch file that the log does not list (a crash between the two renames) is invisible to
 readers and removed by the next writer. Files are 0600, folders 0700. Knows files, not formats.
@@ -30,6 +30,14 @@ from moneystory.errors import StoreError, StoreLocked
 from moneystory.paths import Home, atomic_write_text, ensure_private_dir, fsync_dir
 
 LOG_VERSION = 1
+DEFAULT_LOCK_TIMEOUT = 10.0  # seconds a second writer waits before saying who holds the lock
+
+
+def _lock_timeout() -> float:
+    try:
+        return float(os.environ.get("MONEYSTORY_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
+    except ValueError:
+        return DEFAULT_LOCK_TIMEOUT
 
 
 def _now() -> str:
@@ -78,6 +86,13 @@ class Store:
         paths = self.batch_paths()
         if not paths:
             return schema.empty(schema.STORED).lazy()
+        missing = [p for p in paths if not p.exists()]
+        if missing:
+            raise StoreError(
+                f"the store lists a batch that is gone: {missing[0]}",
+                hint=f"restore the file from a backup, or run `moneystory imports undo "
+                f"{missing[0].stem}` to forget that import",
+            )
         return pl.scan_parquet(paths, schema=schema.STORED)
 
     def keys(self, account_ids: list[str]) -> pl.DataFrame:
@@ -92,49 +107,69 @@ class Store:
     # ------------------------------------------------------------------ writing
     @contextlib.contextmanager
     def writing(self, command: str, timeout: float | None = None) -> Iterator[None]:
-        """Hold the store's write lock; wait a short while for another writer, then say who."""
+        """Hold the store's write lock; wait a short while for another writer, then say who.
+
+        flock is released by the kernel when its holder dies, so a killed import never leaves
+        a stale lock behind. The holder writes who it is into the lock file itself.
+        """
         if timeout is None:
-            timeout = float(os.environ.get("MONEYSTORY_LOCK_TIMEOUT", "10"))
+            timeout = _lock_timeout()
+        fd = self._open_lock()
         try:
-            ensure_private_dir(self.home.batches)
-            fd = os.open(self.home.lock, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:
-            raise StoreError(
-                f"cannot write to the store at {self.home.store} ({exc.strerror})",
-                hint="check the folder's permissions, or choose another with --home",
-            ) from exc
-        deadline = time.monotonic() + timeout
-        try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise StoreLocked(
-                            f"another moneystory is writing to the store ({self._holder()})",
-                            hint="wait for it to finish and run the command again",
-                        ) from None
-                    time.sleep(0.05)
-            holder = {"pid": os.getpid(), "command": command, "since": _now()}
-            atomic_write_text(self.home.store / "lock.holder", json.dumps(holder))
+            self._acquire(fd, timeout)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(
+                {"pid": os.getpid(), "command": command, "since": _now()}).encode(), 0)
             self._remove_orphans()
             yield
         finally:
             os.close(fd)  # closing releases the flock
 
-    def _holder(self) -> str:
+    def _open_lock(self) -> int:
         try:
-            info = json.loads((self.home.store / "lock.holder").read_text())
+            if not self.home.data.exists():  # a home we create is private; a user's own folder
+                ensure_private_dir(self.home.data)  # is left as it is
+            ensure_private_dir(self.home.store)
+            ensure_private_dir(self.home.batches)
+            return os.open(self.home.lock, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise StoreError(
+                f"cannot write to the store at {self.home.store} ({reason})",
+                hint="check that the folder exists and is writable, or choose another with --home",
+            ) from exc
+
+    def _acquire(self, fd: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreLocked(
+                        f"another moneystory is writing to the store ({self.lock_holder()}); "
+                        f"waited {timeout:g} s",
+                        hint="wait for it to finish and run the command again",
+                    ) from None
+                time.sleep(0.05)
+
+    def lock_holder(self) -> str:
+        """Who holds the lock, as the holder wrote it: pid, command, since."""
+        try:
+            info = json.loads(self.home.lock.read_text(encoding="utf-8"))
             return f"process {info['pid']} running `{info['command']}` since {info['since']}"
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, TypeError):
             return "holder unknown"
 
     def _remove_orphans(self) -> None:
+        """Batches no live log record lists and temporary files: leftovers of a crash or undo."""
         listed = {p.name for p in self.batch_paths()}
         for path in self.home.batches.iterdir():
             if path.name.startswith(".") or path.name not in listed:
                 path.unlink(missing_ok=True)
+        for path in self.home.store.glob(".*.tmp"):
+            path.unlink(missing_ok=True)
 
     def write_log(self, log: ImportLog) -> None:
         body = {"version": LOG_VERSION, "imports": log.imports, "accounts": log.accounts}
@@ -152,9 +187,10 @@ class Store:
             name = f"{record['import_id']}.parquet"
             final = self.home.batches / name
             tmp = self.home.batches / f".{name}.tmp"
-            schema.conform(rows, schema.STORED).write_parquet(tmp, statistics=True)
-            os.chmod(tmp, 0o600)
-            with open(tmp, "rb") as handle:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # private from birth
+            with os.fdopen(fd, "wb") as handle:
+                schema.conform(rows, schema.STORED).write_parquet(handle, statistics=True)
+                handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, final)
             fsync_dir(self.home.batches)

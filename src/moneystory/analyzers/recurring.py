@@ -1,15 +1,31 @@
-"""Recurring streams (contract; the detector is being written).
+"""Recurring streams: one merchant charging (or paying) one account on a cadence.
 
-Consumers (review, card-changed) rely on these names and fields.
+How a stream is found, in one lazy polars plan (no Python loop per transaction):
+1. Candidate rows: every non-transfer, non-refund money movement with a merchant, keyed by
+   (account, merchant, direction, currency).
+2. Amount bands: within a key, the distinct amounts sorted and chained while each is within
+   `BAND_RATIO` of the previous one, so 10.99 → 12.99 (a price rise) and a utility bill that
+   varies stay together while two Apple plans at 0.99 and 9.99 are two bands.
+3. Each band's gaps (days between charges) are classified by their median into a cadence, and
+   the band is a stream when (nearly) every gap fits that cadence's window: weekend and holiday
+   shifts, month-end clamping and posting delays all land inside the windows.
+4. Bands that fail (a monthly Prime fee hidden among random Amazon orders) are tried again per
+   exact amount, on the rows no stream has claimed.
+Then, per stream (a loop over streams, not rows): next expected date, status and a stable id.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import calendar
+import hashlib
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
 import polars as pl
 from pydantic import BaseModel, Field
+
+from moneystory.money import AMOUNT_SCALE
 
 
 class PriceChange(BaseModel):
@@ -19,29 +35,404 @@ class PriceChange(BaseModel):
 
 
 class Stream(BaseModel):
-    stream_id: str  # stable across re-imports: hash of account, merchant, amount band, cadence
+    stream_id: str  # stable across re-imports: hash of account, merchant, direction, 1st amount
     merchant: str
     account_id: str
     card_last4: str | None = None
     category: str | None = None
     direction: str = "out"  # out (a charge) or in (salary, rent received)
     cadence: str  # weekly, biweekly, semimonthly, monthly, quarterly, semiannual, annual
-    typical_amount: Decimal  # signed like the transactions (charges negative)
+    typical_amount: Decimal  # signed like the transactions (charges negative); median since
+    #                          the last price change
     last_amount: Decimal
     currency: str
     first_date: date
     last_date: date
-    next_date: date | None = None
+    next_date: date | None = None  # None once the stream is lapsed or ended
     occurrences: int
     active: bool
     status: str  # early, mature, lapsed, ended
-    yearly_cost: Decimal  # positive magnitude of a year's worth at the last amount
+    yearly_cost: Decimal  # positive magnitude of a year's worth at the typical amount
     price_changes: list[PriceChange] = Field(default_factory=list)
     txn_ids: list[str] = Field(default_factory=list)
     gaps_days: list[int] = Field(default_factory=list)
     user_state: str | None = None  # confirmed, dismissed, ended (from the user's decisions)
+    merchant_key: str = ""  # lower-cased merchant: what matches this stream to other rows
+    tolerance_days: int = 0  # how late a charge may be before the stream counts as lapsed
+
+
+@dataclass(frozen=True)
+class Cadence:
+    name: str
+    min_gap: int  # a gap between two charges fits this cadence when min_gap <= gap <= max_gap
+    max_gap: int
+    tolerance: int  # days after the expected date before the stream is lapsed
+    per_year: int
+    months: int = 0  # calendar step for month-based cadences, 0 for day-based ones
+    days: int = 0
+
+
+# Windows follow monetr's per-cadence fuzz (±2/3/5/7/14 days) widened for month lengths and
+# Sure's seasonal windows (91±10, 182±15, 365±25); see ../shared/research/product-anchors.md §1.2.
+CADENCES: dict[str, Cadence] = {c.name: c for c in (
+    Cadence("weekly", 5, 9, 3, 52, days=7),
+    Cadence("biweekly", 11, 17, 4, 26, days=14),
+    Cadence("semimonthly", 11, 19, 5, 24),
+    Cadence("monthly", 25, 36, 7, 12, months=1),
+    Cadence("quarterly", 80, 102, 14, 4, months=3),
+    Cadence("semiannual", 165, 200, 21, 2, months=6),
+    Cadence("annual", 335, 395, 30, 1, months=12),
+)}
+
+BAND_RATIO = (13, 10)  # next distinct amount ≤ 1.3 × the previous one stays in the band
+AMOUNT_SPREAD = 4  # a band whose largest charge is over 4× its smallest is not a bill
+ANNUAL_WORDS = r"(?i)\b(annual|yearly|jährlich|jahresabo\w*|jahresbeitrag|annuel(le)?|per year)\b"
+EXCLUDED_KINDS = ["transfer", "refund", "atm", "bnpl"]  # BNPL plans belong to analyzers.bnpl
+KEYS = ["account_id", "merchant_key", "direction", "currency"]
 
 
 def find_streams(lf: pl.LazyFrame, as_of: date | None = None) -> list[Stream]:
-    """Every recurring stream in `lf` (an ENRICHED LazyFrame), judged as of `as_of`."""
-    return []
+    """Every recurring stream in `lf` (an ENRICHED LazyFrame), judged as of `as_of`.
+
+    Only transactions on or before `as_of` count; without it, the latest transaction's date.
+    """
+    # Materialised at three points, because several branches read each and polars 2.1 plans
+    # a shared lazy input once per branch (measured: 6.5 s instead of 1.5 s at 1M rows). Each
+    # step sorts and groups a narrow integer frame (row id, key, cents, date); strings are
+    # fetched only for the streams found.
+    rows = _candidate_rows(lf, as_of).collect()
+    if rows.is_empty():
+        return []
+    banded = _with_bands(rows.lazy().select("rid", "key", "cents", "date", "day",
+                                             "days_in_month", "annual_word")).collect()
+    band_groups = _classify(banded.lazy(), "band").filter(pl.col("is_stream")).collect()
+    stream_bands = band_groups.select("key", "band")
+    # among a merchant's irregular charges, a repeated price needs three charges to count
+    leftover = (
+        banded.lazy().join(stream_bands.lazy(), on=["key", "band"], how="anti")
+        .filter(pl.len().over("key", "cents") >= 3)
+        .collect()
+    )
+    price_groups = _classify(leftover.lazy(), "cents").filter(pl.col("is_stream")).collect()
+    members_df = pl.concat([
+        banded.join(stream_bands, on=["key", "band"], how="semi")
+        .select("rid", "key", "date", sub=pl.col("band")),
+        leftover.join(price_groups.select("key", "cents"), on=["key", "cents"], how="semi")
+        .select("rid", "key", "date", sub=-1 - pl.col("cents")),  # never equal to a band
+    ])
+    if members_df.is_empty():
+        return []
+    fact_columns = ["key", "sub", "cadence", "n", "median_dom", "month_end_share"]
+    facts_df = pl.concat([
+        band_groups.with_columns(sub=pl.col("band")).select(fact_columns),
+        price_groups.with_columns(sub=-1 - pl.col("cents")).select(fact_columns),
+    ])
+    charges = _charges(members_df, rows)
+    found = _stream_lists(charges).join(facts_df, on=["key", "sub"]).join(
+        _amount_facts(charges), on=["key", "sub"], how="left")
+    latest: date = rows["date"].max()  # type: ignore[assignment]
+    return _build_streams(found, as_of or latest)
+
+
+# ---------------------------------------------------------------------------- the lazy plan
+def _candidate_rows(lf: pl.LazyFrame, as_of: date | None) -> pl.LazyFrame:
+    if as_of is not None:
+        lf = lf.filter(pl.col("date") <= as_of)
+    merchant_key = pl.col("merchant").str.to_lowercase().str.strip_chars()
+    return (
+        lf.filter(
+            ~pl.col("kind").fill_null("").is_in(EXCLUDED_KINDS)
+            & (pl.col("amount") != 0)
+            & pl.col("merchant").is_not_null()
+        )
+        .select(
+            "txn_id", "account_id", "card_last4", "date", "amount", "merchant", "category",
+            currency=pl.col("currency").fill_null(""),
+            merchant_key=merchant_key,
+            direction=pl.when(pl.col("amount") < 0).then(pl.lit("out")).otherwise(pl.lit("in")),
+            # whole cents, for banding and exact-amount grouping (integers, not floats)
+            cents=(pl.col("amount").abs() * 100).cast(pl.Int64),
+            day=pl.col("date").dt.day(),
+            days_in_month=pl.col("date").dt.days_in_month(),
+            annual_word=pl.col("description").fill_null("").str.contains(ANNUAL_WORDS),
+        )
+        .filter(pl.col("merchant_key") != "")
+        # one integer per (account, merchant, direction, currency): sorting and grouping on it
+        # is several times faster than on the four strings
+        .with_columns(key=pl.struct(KEYS).hash())
+        .with_row_index("rid")
+    )
+
+
+def _with_bands(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """Number the amount bands of each key: a new band where an amount jumps by > BAND_RATIO."""
+    jump = pl.col("cents") * BAND_RATIO[1] > pl.col("cents").shift(1) * BAND_RATIO[0]
+    starts = (pl.col("key") != pl.col("key").shift(1)).fill_null(True) | jump.fill_null(True)
+    return rows.sort("key", "cents").with_columns(band=starts.cast(pl.Int64).cum_sum())
+
+
+def _gap_fits(cadence: Cadence) -> pl.Expr:
+    return pl.col("gap").is_between(cadence.min_gap, cadence.max_gap).sum().alias(
+        f"fit_{cadence.name}"
+    )
+
+
+def _with_gaps(rows: pl.LazyFrame, sub: str) -> pl.LazyFrame:
+    """Rows in (key, sub, date) order with the days since the group's previous charge."""
+    ordered = rows.sort("key", sub, "date", "rid")
+    same_group = (pl.col("key") == pl.col("key").shift(1)) & (
+        pl.col(sub) == pl.col(sub).shift(1))
+    return ordered.with_columns(
+        gap=pl.when(same_group).then((pl.col("date") - pl.col("date").shift(1)).dt.total_days())
+    )
+
+
+def _classify(rows: pl.LazyFrame, sub: str) -> pl.LazyFrame:
+    """One row per (key, sub) group with its cadence (or null) and whether it is a stream.
+
+    Only counts and medians here; the member lists are gathered for streams alone.
+    """
+    day = pl.col("day")
+    to_month_end = pl.col("days_in_month") - day
+    groups = _with_gaps(rows, sub).group_by("key", sub).agg(
+        n=pl.len(),
+        median_gap=pl.col("gap").median(),
+        fortnight_gaps=pl.col("gap").is_between(13, 15).sum(),
+        # semi-monthly charges sit near the 1st, the 15th or the month's last day
+        anchored=((day <= 3) | ((day - 15).abs() <= 3) | (to_month_end <= 3)).all(),
+        month_end_share=(to_month_end <= 3).mean(),
+        median_dom=day.median(),
+        annual_words=pl.col("annual_word").first(),
+        min_cents=pl.col("cents").min(),
+        max_cents=pl.col("cents").max(),
+        *[_gap_fits(c) for c in CADENCES.values()],
+    )
+    return groups.with_columns(cadence=_cadence_expr()).with_columns(
+        is_stream=_is_stream_expr()
+    )
+
+
+def _charges(members: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """The streams' charges in (stream, date) order, with gaps and the columns shown."""
+    ordered = _with_gaps(members.lazy(), "sub").collect()
+    # rid is the row's position in `rows`: a gather, not a join
+    details = rows.select(*KEYS, "txn_id", "amount", "card_last4", "merchant", "category")[
+        ordered["rid"]]
+    return pl.concat([ordered, details], how="horizontal")
+
+
+def _stream_lists(charges: pl.DataFrame) -> pl.DataFrame:
+    """The evidence of each stream: its transactions and gaps, oldest first, plus its ends."""
+    return (
+        charges.lazy()
+        .group_by("key", "sub")
+        .agg(
+            *[pl.col(k).first() for k in KEYS],
+            txn_ids=pl.col("txn_id"),
+            gaps=pl.col("gap").drop_nulls(),
+            first_date=pl.col("date").first(),
+            last_date=pl.col("date").last(),
+            first_amount=pl.col("amount").first(),
+            last_amount=pl.col("amount").last(),
+            card_last4=pl.col("card_last4").drop_nulls().last(),
+            merchant=pl.col("merchant").last(),
+            category=pl.col("category").drop_nulls().last(),
+        )
+        .collect()
+    )
+
+
+def _cadence_expr() -> pl.Expr:
+    gap = pl.col("median_gap")
+    fortnightly = pl.col("fortnight_gaps") == pl.col("n") - 1
+    return (
+        pl.when((pl.col("n") == 1) & pl.col("annual_words")).then(pl.lit("annual"))
+        .when(gap.is_between(5, 9)).then(pl.lit("weekly"))
+        .when(gap.is_between(11, 19) & pl.col("anchored") & ~fortnightly)
+        .then(pl.lit("semimonthly"))
+        .when(gap.is_between(11, 17)).then(pl.lit("biweekly"))
+        .when(gap.is_between(25, 36)).then(pl.lit("monthly"))
+        .when(gap.is_between(80, 102)).then(pl.lit("quarterly"))
+        .when(gap.is_between(165, 200)).then(pl.lit("semiannual"))
+        .when(gap.is_between(335, 395)).then(pl.lit("annual"))
+    )
+
+
+def _is_stream_expr() -> pl.Expr:
+    fits = pl.lit(0)
+    for cadence in CADENCES.values():
+        fits = pl.when(pl.col("cadence") == cadence.name).then(
+            pl.col(f"fit_{cadence.name}")).otherwise(fits)
+    gaps = pl.col("n") - 1
+    misses = gaps - fits
+    # a skipped month or a one-off charge at the same price may break one gap in five
+    regular = (misses == 0) | ((gaps >= 5) & (misses * 5 <= gaps))
+    # two charges prove little: ask for the very same amount, as subscriptions charge
+    same_amount = pl.col("max_cents") == pl.col("min_cents")
+    spread_ok = pl.col("max_cents") <= pl.col("min_cents") * AMOUNT_SPREAD
+    return (
+        pl.when(pl.col("cadence").is_null()).then(False)
+        .when(pl.col("n") == 1).then(True)  # annual, named so in the description
+        .when(pl.col("n") == 2).then(regular & same_amount)
+        .otherwise(regular & spread_ok)
+    )
+
+
+# ------------------------------------------------------------------- amounts per stream
+def _amount_facts(charges: pl.DataFrame) -> pl.DataFrame:
+    """Price changes and typical amount per stream, vectorised over the streams' charges.
+
+    A price change (Sure's rule) is two consecutive charges agreeing on a new amount that
+    differs from the previously settled amount; a varying bill settles nowhere and so has none.
+    """
+    charges = charges.select("key", "sub", "date", "amount")
+    same_stream = (pl.col("key") == pl.col("key").shift(1)) & (
+        pl.col("sub") == pl.col("sub").shift(1))
+    run_start = ~same_stream.fill_null(False) | (pl.col("amount") != pl.col("amount").shift(1))
+    charges = charges.with_columns(run=run_start.cast(pl.Int64).cum_sum())
+    runs = charges.group_by("run", maintain_order=True).agg(
+        pl.col("key").first(), pl.col("sub").first(), pl.col("date").first(),
+        pl.col("amount").first(), length=pl.len(),
+    )
+    # a stream's latest charge at a new price right after a settled run also counts, so an
+    # annual plan's rise shows at once instead of a year later
+    is_last_run = ~same_stream.shift(-1).fill_null(False)
+    follows_settled = (pl.col("length").shift(1) >= 2) & same_stream
+    settled = runs.filter(
+        (pl.col("length") >= 2) | (is_last_run & follows_settled.fill_null(False))
+    )
+    changes = settled.with_columns(
+        old_amount=pl.when(same_stream).then(pl.col("amount").shift(1))
+    ).filter(pl.col("old_amount").is_not_null() & (pl.col("old_amount") != pl.col("amount")))
+    last_change = changes.group_by("key", "sub").agg(since=pl.col("date").max())
+    typical = (
+        charges.join(last_change, on=["key", "sub"], how="left")
+        .filter(pl.col("since").is_null() | (pl.col("date") >= pl.col("since")))
+        .group_by("key", "sub")
+        .agg(typical=pl.col("amount").sort().gather(pl.len() // 2).first())
+    )
+    change_lists = changes.group_by("key", "sub").agg(
+        change_dates=pl.col("date"), change_old=pl.col("old_amount"),
+        change_new=pl.col("amount"),
+    )
+    return typical.join(change_lists, on=["key", "sub"], how="left")
+
+
+# -------------------------------------------------------------------- per-stream facts
+def _build_streams(found: pl.DataFrame, as_of: date) -> list[Stream]:
+    table = found.sort(*KEYS, "first_date", "sub")
+    streams: list[Stream] = []
+    seen_ids: set[str] = set()
+    for row in table.iter_rows(named=True):  # one iteration per stream
+        stream = _stream_from_row(row, as_of)
+        while stream.stream_id in seen_ids:  # two streams from one first charge: keep both
+            stream.stream_id = _short_hash(stream.stream_id)
+        seen_ids.add(stream.stream_id)
+        streams.append(stream)
+    return streams
+
+
+def _stream_from_row(row: dict[str, object], as_of: date) -> Stream:
+    cadence = CADENCES[str(row["cadence"])]
+    first_date: date = row["first_date"]  # type: ignore[assignment]
+    last_date: date = row["last_date"]  # type: ignore[assignment]
+    n = int(row["n"])  # type: ignore[call-overload]
+    last_amount = _money(row["last_amount"])
+    typical = _money(row["typical"]) if row["typical"] is not None else last_amount
+    expected = next_expected(cadence, last_date, row["median_dom"],  # type: ignore[arg-type]
+                             float(row["month_end_share"] or 0))  # type: ignore[arg-type]
+    mature_at = 2 if cadence.name == "annual" else 3
+    lapsed = as_of > expected + timedelta(days=cadence.tolerance)
+    status = "lapsed" if lapsed else ("mature" if n >= mature_at else "early")
+    changes = [
+        PriceChange.model_construct(date=d, old_amount=abs(_money(o)),
+                                    new_amount=abs(_money(c)))
+        for d, o, c in zip(row["change_dates"] or [], row["change_old"] or [],  # type: ignore[call-overload]
+                           row["change_new"] or [], strict=True)
+    ]
+    # model_construct: the values come typed from polars, and validating thousands of
+    # transaction-id lists would cost more than finding the streams
+    return Stream.model_construct(
+        stream_id=stream_id(str(row["account_id"]), str(row["merchant_key"]),
+                            str(row["direction"]), str(row["currency"]),
+                            _money(row["first_amount"])),
+        merchant=str(row["merchant"]),
+        merchant_key=str(row["merchant_key"]),
+        account_id=str(row["account_id"]),
+        card_last4=row["card_last4"],  # type: ignore[arg-type]
+        category=row["category"],  # type: ignore[arg-type]
+        direction=str(row["direction"]),
+        cadence=cadence.name,
+        typical_amount=typical,
+        last_amount=last_amount,
+        currency=str(row["currency"]),
+        first_date=first_date,
+        last_date=last_date,
+        next_date=None if lapsed else expected,
+        occurrences=n,
+        active=not lapsed,
+        status=status,
+        yearly_cost=abs(typical) * cadence.per_year,
+        price_changes=changes,
+        txn_ids=row["txn_ids"],
+        gaps_days=row["gaps"],
+        tolerance_days=cadence.tolerance,
+    )
+
+
+def _money(value: object) -> Decimal:
+    """A stored amount (Decimal(38, 4)) without the padding zeros: -10.9900 → -10.99."""
+    amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    cents = amount.quantize(Decimal("0.01"))
+    return cents if cents == amount else amount.quantize(Decimal(1).scaleb(-AMOUNT_SCALE))
+
+
+def stream_id(account_id: str, merchant_key: str, direction: str, currency: str,
+              first_amount: Decimal) -> str:
+    """Stable across re-imports and later imports: nothing in it changes as history grows."""
+    text = "\x1f".join([account_id, merchant_key, direction, currency, format(first_amount, "f")])
+    return _short_hash(text)
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=4).hexdigest()
+
+
+# ------------------------------------------------------------------------ calendar maths
+def add_months(year: int, month: int, months: int, day: int) -> date:
+    """The `day` of the month `months` after (year, month), clamped to the month's end."""
+    index = year * 12 + (month - 1) + months
+    y, m = divmod(index, 12)
+    return date(y, m + 1, min(day, calendar.monthrange(y, m + 1)[1]))
+
+
+def month_end(d: date) -> date:
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+def next_expected(cadence: Cadence, last: date, median_dom: float | None,
+                  month_end_share: float = 0.0) -> date:
+    """The next charge's calendar date (not shifted for weekends: a reminder date)."""
+    if cadence.days:
+        return last + timedelta(days=cadence.days)
+    if cadence.name == "semimonthly":
+        return _next_semimonthly(last, late_pair=month_end_share >= 0.3)
+    anchor = 31 if month_end_share >= 0.5 else round(median_dom or last.day)
+    year, month = last.year, last.month
+    if anchor >= 25 and last.day <= 6:  # the month-end charge posted early next month
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    elif anchor <= 6 and last.day >= 25:  # the 1st's charge shifted back before a weekend
+        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
+    return add_months(year, month, cadence.months, anchor)
+
+
+def _next_semimonthly(last: date, *, late_pair: bool) -> date:
+    """1st & 15th, or 15th & last day: the anchor after the one `last` was charged for."""
+    candidates: list[date] = []
+    for step in (-1, 0, 1, 2):
+        base = add_months(last.year, last.month, step, 1)
+        candidates.append(month_end(base) if late_pair else base)
+        candidates.append(base.replace(day=15))
+    candidates.sort()
+    nearest = min(candidates, key=lambda d: abs((d - last).days))
+    return next(d for d in candidates if d > nearest)

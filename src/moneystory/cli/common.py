@@ -85,4 +85,6 @@ def reports_errors(func: F) -> F:
 def show_error(exc: MoneystoryError, ctx: typer.Context | None = None) -> None:
     from rich.markup import escape
 
-    err(ctx).print(f"[bold red]error:[/] {escape(exc.sentence())}", highlight=False)
+    # soft_wrap: one sentence stays one line when piped (rich would cut it at 80 columns)
+    err(ctx).print(f"[bold red]error:[/] {escape(exc.sentence())}", highlight=False,
+                   soft_wrap=True)

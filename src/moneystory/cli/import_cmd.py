@@ -119,22 +119,25 @@ def _print_results(ctx: typer.Context, results: list[FileResult], notices: list[
         if r.profile:
             source += f" · {escape(r.profile)}"
         span = f", {r.first_date} → {r.last_date}" if r.first_date else ""
+        out.print(f"[bold]{name}[/]  [dim]{source}[/]  → "
+                  f"{escape(', '.join(r.accounts) or '—')}", soft_wrap=True)
         out.print(
-            f"[bold]{name}[/]  [dim]{source}[/]  → {escape(', '.join(r.accounts) or '—')}\n"
             f"  {r.rows} rows{span}: [green]{verb} {r.added}[/], "
             f"{r.duplicates} already in the store"
             + (f", {r.pending_skipped} pending skipped" if r.pending_skipped else "")
             + (f", [yellow]{len(r.rejected)} rejected[/]" if r.rejected else "")
-            + (f"  [dim]import {r.import_id}[/]" if r.import_id else "")
+            + (f"  [dim](import {r.import_id})[/]" if r.import_id else "")
+            + ("  [dim](dry run: nothing written)[/]" if r.dry_run else ""),
+            soft_wrap=True,
         )
         for issue in r.rejected[:20]:
-            out.print(f"  [yellow]line {issue.line}[/]: {escape(issue.reason)}")
+            out.print(f"  [yellow]line {issue.line}[/]: {escape(issue.reason)}", soft_wrap=True)
         if len(r.rejected) > 20:
             out.print(f"  … and {len(r.rejected) - 20} more (see --json)")
         for warning in r.warnings:
-            out.print(f"  [yellow]warning:[/] {escape(warning)}")
+            out.print(f"  [yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     for notice in notices:
-        out.print(f"[bold yellow]▶ {escape(notice)}[/]")
+        out.print(f"[bold yellow]▶ {escape(notice)}[/]", soft_wrap=True)
 
 
 imports_app = typer.Typer(help="List imports, or undo one.", no_args_is_help=False)
@@ -157,13 +160,19 @@ def imports(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     if not log.imports:
         common.out(ctx).print("No imports yet. Try `moneystory import FILE`.")
         return
-    table = Table("id", "when", "file", "format", "accounts", "rows", "added", "state",
-                  box=None, header_style="bold")
+    table = Table(box=None, header_style="bold")
+    table.add_column("id", no_wrap=True, min_width=12)  # typed into `imports undo ID`: never cut
+    table.add_column("when", no_wrap=True)
+    table.add_column("file", overflow="fold")
+    table.add_column("format")
+    table.add_column("rows", justify="right")
+    table.add_column("added", justify="right")
+    table.add_column("state")
     for rec in log.imports:
         table.add_row(
             rec["import_id"], rec.get("imported_at", "")[:16].replace("T", " "),
             Path(rec["file"]).name, rec.get("profile") or rec.get("format") or "",
-            ", ".join(rec.get("accounts", [])), str(rec.get("rows", 0)), str(rec.get("added", 0)),
+            str(rec.get("rows", 0)), str(rec.get("added", 0)),
             "undone" if rec.get("undone_at") else "",
         )
     common.out(ctx).print(table)
@@ -171,16 +180,24 @@ def imports(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
 @imports_app.command("undo")
 @common.reports_errors
-def undo(ctx: typer.Context, import_id: Annotated[str, typer.Argument(help="Import id.")]) -> None:
+def undo(
+    ctx: typer.Context,
+    import_id: Annotated[str, typer.Argument(help="Import id (a unique prefix is enough).")],
+    as_json: JsonFlag = False,
+) -> None:
     """Remove the rows one import added (the file can be imported again later)."""
     from moneystory.store import Store
 
     store = Store(common.home(ctx))
     with store.writing(f"imports undo {import_id}"):
         record = store.undo(import_id)
+    if as_json:
+        common.emit_json({"undone": record})
+        return
     common.out(ctx).print(
         f"Undone import {record['import_id']} ({Path(record['file']).name}): "
-        f"{record.get('added', 0)} transactions removed."
+        f"{record.get('added', 0)} transactions removed. The file can be imported again.",
+        soft_wrap=True,
     )
 
 

@@ -1,9 +1,237 @@
-"""Commands of this feature (to be written)."""
+"""`optout` (the pledge: make, status, lift, cancel lift) and `check` (what breaks it).
+
+Set MONEYSTORY_NOW=YYYY-MM-DD[THH:MM] to move the clock — for testing only.
+"""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+from moneystory.cli import common
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from moneystory.analyzers.bnpl import BnplPlan
+    from moneystory.analyzers.pledge import Pledge, Violation
+    from moneystory.pledges import CheckReport, LiftOutcome, PledgePreview, PledgeStatus
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
 
 def register(app: typer.Typer) -> None:
-    return None
+    app.command("optout")(optout)
+    app.command("check")(check)
+
+
+@common.reports_errors
+def optout(
+    ctx: typer.Context,
+    start: Annotated[str | None, typer.Option(
+        "--from", help="Pledge from this date (YYYY-MM-DD; default today).")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+    = False,
+    cooling_off: Annotated[int, typer.Option(
+        "--cooling-off", help="Days a lift takes to take effect (1-365).", metavar="DAYS")] = 2,
+    also: Annotated[list[str] | None, typer.Option(
+        "--also", help="Pledge against more: gambling.", metavar="KIND")] = None,
+    merchant: Annotated[list[str] | None, typer.Option(
+        "--merchant", help="Pledge against this merchant too (repeatable).", metavar="NAME")]
+    = None,
+    reason: Annotated[str | None, typer.Option(
+        "--reason", help="Why: shown back to you whenever you try to lift the pledge.")] = None,
+    show_status: Annotated[bool, typer.Option(
+        "--status", help="What is pledged, how it was kept, legacy debt.")] = False,
+    lift: Annotated[bool, typer.Option(
+        "--lift", help="Start the cooling-off; the pledge ends when it does.")] = False,
+    cancel_lift: Annotated[bool, typer.Option(
+        "--cancel-lift", help="Stop a lift under way: keep the pledge.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Pledge no new buy-now-pay-later credit from today; every breach is flagged.
+
+    Instalments of plans that began before the pledge are legacy debt, not breaches.
+    Lifting the pledge takes a cooling-off (default 2 days) that cannot be shortened.
+    """
+    from moneystory import pledges
+    from moneystory.errors import UsageProblem
+
+    if sum((show_status, lift, cancel_lift)) > 1:
+        raise UsageProblem("choose one of --status, --lift and --cancel-lift")
+    home, now = common.home(ctx), pledges.now_utc()
+    if show_status:
+        _show_status(ctx, pledges.status(home, now=now), as_json)
+    elif lift:
+        _show_lift(ctx, pledges.request_lift(home, now=now), as_json)
+    elif cancel_lift:
+        kept = pledges.cancel_lift(home, now=now)
+        if as_json:
+            common.emit_json({"pledge": kept, "state": kept.state(now)})
+        else:
+            common.out(ctx).print("Lift cancelled: your pledge stays in force.")
+    else:
+        since = _date(start)
+        options = {"since": since, "also": also or [], "merchants": merchant or [],
+                   "cooling_off_days": cooling_off}
+        if not yes:
+            if as_json:
+                raise UsageProblem("--json cannot ask for confirmation",
+                                   hint="add --yes to pledge without a question")
+            _show_preview(ctx, pledges.preview(home, now=now, **options))  # type: ignore[arg-type]
+            typer.confirm("Make this pledge?", abort=True)
+        pledge = pledges.make_pledge(home, now=now, reason=reason, **options)  # type: ignore[arg-type]
+        if as_json:
+            common.emit_json({"pledge": pledge, "state": pledge.state(now)})
+        else:
+            common.out(ctx).print(
+                f"[bold green]Pledged[/] from {pledge.since}: {_rules(pledge)}. "
+                f"Lifting it takes {pledge.cooling_off_days} days. "
+                "Run `moneystory check` any time (exit code 3 when broken).")
+
+
+@common.reports_errors
+def check(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Every transaction that breaks a pledge in force; exit code 3 when there is any."""
+    from moneystory import pledges
+    from moneystory.errors import ExitCode
+
+    report = pledges.check(common.home(ctx), now=pledges.now_utc())
+    if as_json:
+        common.emit_json(report)
+    else:
+        _show_check(ctx, report)
+    if report.violations:
+        raise typer.Exit(ExitCode.VIOLATIONS)
+
+
+# ------------------------------------------------------------------------------------ rendering
+def _date(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        from moneystory.errors import UsageProblem
+
+        raise UsageProblem(f"--from {text!r} is not a date",
+                           hint="write it as YYYY-MM-DD") from None
+
+
+def _rules(pledge: Pledge) -> str:
+    names = {"bnpl": "no new buy-now-pay-later credit", "gambling": "no gambling"}
+    parts = [names.get(k, k) for k in pledge.kinds]
+    parts += [f"nothing at {m}" for m in pledge.merchants]
+    return ", ".join(parts)
+
+
+def _plans_table(plans: list[BnplPlan]) -> object:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from moneystory.render.terminal import mask, money
+
+    table = Table("provider", "shop", "card", "paid", "instalment", "remaining", "payoff",
+                  box=None, header_style="bold")
+    for p in plans:
+        table.add_row(escape(p.provider), escape(p.merchant or ""), mask(p.card_last4),
+                      f"{p.instalments_paid} of {p.instalments_total or '?'}",
+                      money(p.instalment_amount, p.currency), money(p.remaining, p.currency),
+                      str(p.expected_payoff or ""))
+    return table
+
+
+def _violations_table(violations: list[Violation]) -> object:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from moneystory.render.terminal import money
+
+    table = Table("date", "merchant", "amount", "rule", "provider", "plan", box=None,
+                  header_style="bold")
+    for v in violations:
+        plan = ""
+        if v.plan is not None:
+            plan = (f"{v.plan.instalments_total or '?'} × "
+                    f"{money(v.plan.instalment_amount, v.currency)} until {v.plan.expected_payoff}")
+            if v.confidence == "low":
+                plan += " (possible)"
+        table.add_row(str(v.date), escape(v.merchant), money(v.amount, v.currency), v.rule,
+                      escape(v.provider or ""), plan)
+    return table
+
+
+def _show_preview(ctx: typer.Context, preview: PledgePreview) -> None:
+    out = common.out(ctx)
+    verb = "Extend your pledge" if preview.current else "Pledge"
+    out.print(f"[bold]{verb}[/] from {preview.since}: {', '.join(preview.rules)}; "
+              f"lifting it will take {preview.cooling_off_days} days.")
+    out.print("Flagged from then on: the first charge of any new buy-now-pay-later plan "
+              "(Klarna, Afterpay/Clearpay, Affirm, PayPal Pay Later, Zip, Sezzle, …, "
+              "and equal instalments that look like one), plus the other rules above.")
+    if preview.legacy:
+        out.print("These plans began earlier: their instalments are legacy debt, not breaches.")
+        out.print(_plans_table(preview.legacy))
+    if preview.already_flagged:
+        out.print(f"[yellow]{len(preview.already_flagged)} transactions since "
+                  f"{preview.since} would already be flagged:[/]")
+        out.print(_violations_table(preview.already_flagged))
+
+
+def _show_status(ctx: typer.Context, status: PledgeStatus, as_json: bool) -> None:
+    if as_json:
+        common.emit_json(status)
+        return
+    out = common.out(ctx)
+    pledge = status.pledge
+    if pledge is None:
+        out.print("No pledge yet. Make one with `moneystory optout`.")
+        return
+    out.print(f"[bold]Pledge[/] since {pledge.since}: {_rules(pledge)} — [bold]{status.state}[/]")
+    if pledge.lift is not None:
+        word = "ends" if status.state == "lifting" else "ended"
+        out.print(f"  lift requested {pledge.lift.requested_at:%Y-%m-%d %H:%M}; it {word} "
+                  f"{pledge.lift.effective_at:%Y-%m-%d %H:%M} UTC")
+    if pledge.reason:
+        out.print(f"  your reason: “{pledge.reason}”")
+    if status.adherence is not None:
+        a = status.adherence
+        out.print(f"  kept {a.days_kept} days; {a.violations} violations"
+                  + (" (run `moneystory check`)" if a.violations else ""))
+    if status.legacy:
+        out.print("Legacy obligations (plans from before the pledge):")
+        out.print(_plans_table(status.legacy))
+
+
+def _show_lift(ctx: typer.Context, outcome: LiftOutcome, as_json: bool) -> None:
+    pledge = outcome.pledge
+    if as_json:
+        common.emit_json({"pledge": pledge, "effective_at": outcome.effective_at,
+                          "already_pending": outcome.already_pending,
+                          "reason": pledge.reason})
+        return
+    out = common.out(ctx)
+    if pledge.reason:
+        out.print(f"You made this pledge because: [bold]“{pledge.reason}”[/]")
+    when = f"{outcome.effective_at:%Y-%m-%d %H:%M} UTC"
+    if outcome.already_pending:
+        out.print(f"A lift is already under way; the pledge ends {when}. "
+                  "It cannot be shortened.")
+    else:
+        out.print(f"Cooling-off started: your pledge stays in force until {when} "
+                  f"({pledge.cooling_off_days} days); it cannot be shortened.")
+    out.print("Changed your mind? `moneystory optout --cancel-lift` keeps the pledge.")
+
+
+def _show_check(ctx: typer.Context, report: CheckReport) -> None:
+    out: Console = common.out(ctx)
+    if not report.pledges:
+        out.print("No pledge in force. Make one with `moneystory optout`.")
+        return
+    if not report.violations:
+        out.print(f"[green]Pledge kept[/]: nothing breaks it up to {report.as_of}.")
+        return
+    out.print(f"[bold red]{len(report.violations)} transactions break your pledge:[/]")
+    out.print(_violations_table(report.violations))

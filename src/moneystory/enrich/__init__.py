@@ -1,23 +1,20 @@
-"""Enrichment: merchant, intermediary, category and kind for every transaction (placeholder).
+"""Enrichment: merchant, intermediary, category and kind for every transaction.
 
-`enrich(lf, rules)` adds schema.ENRICHED_EXTRA columns to a STORED LazyFrame, vectorised.
+- `load_rules(path) -> Rules`: the user's rules.toml (missing file: no rules);
+- `enrich(lf, rules) -> LazyFrame`: schema.STORED + schema.ENRICHED_EXTRA, vectorised, the
+  string work done once per distinct descriptor;
+- `explain(description, rules, ...) -> Explanation`: what one descriptor becomes, and why.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from moneystory.enrich.explain import Decision, Explanation, explain
+from moneystory.enrich.pipeline import enrich
+from moneystory.enrich.rules import Rule, Rules, load_rules
+from moneystory.enrich.tables import version as tables_version
+from moneystory.enrich.taxonomy import CATEGORIES, CATEGORY_LABELS, KINDS
 
-import polars as pl
-
-
-def load_rules(path: Any) -> Any:
-    return None
-
-
-def enrich(lf: pl.LazyFrame, rules: Any = None) -> pl.LazyFrame:
-    return lf.with_columns(
-        merchant=pl.col("description"),
-        intermediary=pl.lit(None, dtype=pl.String),
-        category=pl.lit("other"),
-        kind=pl.when(pl.col("amount") > 0).then(pl.lit("income")).otherwise(pl.lit("purchase")),
-    )
+__all__ = [
+    "CATEGORIES", "CATEGORY_LABELS", "KINDS", "Decision", "Explanation", "Rule", "Rules",
+    "enrich", "explain", "load_rules", "tables_version",
+]

@@ -178,3 +178,24 @@ _WS = re.compile(r"\s+")
 def squash(text: str | None) -> str:
     """Whitespace-normalised text, the only change made to a bank's description."""
     return _WS.sub(" ", text or "").strip()
+
+
+# ---------------------------------------------------------------- exact amounts from text
+
+_PLAIN_DECIMAL = r"^[+-]?(\d+\.?\d*|\.\d+)$"
+_PAST_SCALE = r"\.\d{4}\d*[1-9]"  # a non-zero digit after the 4th decimal would be rounded
+
+
+def amount_from_text(texts: pl.Expr) -> pl.Expr:
+    """Plain decimal text ("-3.77000", "+00000000001500.0000", "12") as schema.AMOUNT, exactly.
+
+    Null where the text is not a plain decimal or would lose a non-zero digit past the store's
+    4 decimals: the caller rejects those rows instead of rounding money.
+    """
+    text = texts.str.strip_chars()
+    readable = text.str.contains(_PLAIN_DECIMAL) & ~text.str.contains(_PAST_SCALE)
+    return (
+        pl.when(readable)
+        .then(text.str.strip_prefix("+").cast(schema.AMOUNT, strict=False))
+        .otherwise(None)
+    )

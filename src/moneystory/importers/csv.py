@@ -1,25 +1,887 @@
-"""CSV reader (to be written)."""
+"""CSV reader: bank dialects from profiles (data), a generic mapper for the rest.
+
+Pipeline (research/importers.md §4.4): decode by the cascade → sniff the delimiter → find the
+header line ourselves (keeping the preamble for IBAN-style metadata) → pick the profile →
+read everything as String with polars (`infer_schema=False`, `has_header=False`, our own
+column names) → convert dates and amounts with whole-column rules (dates.py, numbers.py) →
+classify rows (blank, summary/marker, continuation, pending, rejected, kept), all vectorised.
+Never polars' `decimal_comma`: it cannot read `1.150,00`.
+"""
 
 from __future__ import annotations
 
+import csv as stdlib_csv
+import io
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from moneystory.errors import StatementError
-from moneystory.importers.base import ImportOptions, ParsedFile
+import polars as pl
+
+from moneystory.errors import DetectionError, StatementError
+from moneystory.importers.base import (
+    AccountInfo,
+    BalanceCheck,
+    ImportOptions,
+    ParsedFile,
+    Decoded,
+    RowIssue,
+    decode,
+)
+from moneystory.importers.dates import MONTH_FIRST_COUNTRIES, parse_dates
+from moneystory.importers.numbers import infer_decimal_mark, parse_amounts
+from moneystory.importers.profile import (
+    Column,
+    Columns,
+    Detect,
+    Direction,
+    Pending,
+    Profile,
+    load_profiles,
+)
+
+DELIMITERS = (",", ";", "\t", "|")
+HEAD_LINES = 60  # the header is looked for in this many first lines
+
+COMMA_DECIMAL_COUNTRIES = {
+    "DE", "AT", "NL", "BE", "FR", "ES", "IT", "PT", "CZ", "HU", "PL", "DK", "SE", "NO", "FI",
+    "LT", "LV", "EE", "SK", "SI", "HR", "RO", "BG", "GR", "TR", "BR", "AR", "CL", "CO", "RU",
+    "UA", "ID", "VN", "LU",
+}
+COUNTRY_CURRENCY = {
+    "US": "USD", "GB": "GBP", "UK": "GBP", "IE": "EUR", "NL": "EUR", "BE": "EUR", "DE": "EUR",
+    "AT": "EUR", "FR": "EUR", "ES": "EUR", "IT": "EUR", "PT": "EUR", "FI": "EUR", "LT": "EUR",
+    "LU": "EUR", "HU": "HUF", "CZ": "CZK", "SG": "SGD", "CH": "CHF", "CA": "CAD", "AU": "AUD",
+    "PL": "PLN", "SE": "SEK", "DK": "DKK", "NO": "NOK",
+}
+_SYMBOL_CURRENCY = (("£", "GBP"), ("€", "EUR"), ("$", "USD"))
+
+
+# ---------------------------------------------------------------- text and header helpers
+
+def normalise_cell(cell: str) -> str:
+    """Header cells compared without case, quotes, BOMs or surrounding spaces."""
+    return re.sub(r"\s+", " ", cell.replace("\ufeff", "").strip().strip("\"'")).strip().casefold()
+
+
+def split_line(line: str, delimiter: str) -> list[str]:
+    """One line as cells (for the header and preamble only; the body goes to polars)."""
+    try:
+        return next(stdlib_csv.reader([line], delimiter=delimiter, skipinitialspace=True))
+    except (StopIteration, stdlib_csv.Error):
+        return line.split(delimiter)
+
+
+def sniff_delimiter(lines: list[str]) -> str | None:
+    """The delimiter whose count (outside quotes) is the same on the most lines."""
+    sample = [line for line in lines if line.strip()][:200]
+    best: tuple[int, int, str] | None = None
+    for delimiter in DELIMITERS:
+        counts = [len(split_line(line, delimiter)) - 1 for line in sample]
+        positive = [c for c in counts if c > 0]
+        if not positive:
+            continue
+        modal, freq = Counter(positive).most_common(1)[0]
+        key = (freq, modal, delimiter)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    return best[2] if best else None
+
+
+# ---------------------------------------------------------------- detection
+
+@dataclass
+class Layout:
+    """What the file is: a profile (built-in, user or generic) and where its header is."""
+
+    profile: Profile
+    header_index: int | None  # 0-based line of the header; None for files without one
+    header: list[str] = field(default_factory=list)  # raw header cells
+
+
+def _row_matches(profile: Profile, cells: list[str]) -> bool:
+    rules = profile.detect
+    if rules.fields is not None and len(cells) != rules.fields:
+        return False
+    for position, pattern in rules.cells.items():
+        value = cells[position - 1].strip() if position - 1 < len(cells) else ""
+        if not re.search(pattern, value):
+            return False
+    return True
+
+
+def _header_line(profile: Profile, lines: list[str], cells: list[list[str]]) -> int | None:
+    rules = profile.detect
+    wanted = {normalise_cell(h) for h in rules.header}
+    for index, row in enumerate(cells):
+        if not (wanted or rules.header_regex):
+            return None
+        present = {normalise_cell(c) for c in row}
+        if wanted and not wanted <= present:
+            continue
+        if rules.header_regex and not re.search(rules.header_regex, lines[index]):
+            continue
+        if rules.preamble and not any(re.search(rules.preamble, ln) for ln in lines[:index]):
+            continue
+        return index
+    return None
+
+
+def _matches(profile: Profile, lines: list[str], cells: list[list[str]]) -> Layout | None:
+    if profile.detect.no_header:
+        rows = [row for line, row in zip(lines, cells, strict=True) if line.strip()][:20]
+        if rows and all(_row_matches(profile, row) for row in rows):
+            return Layout(profile, None)
+        return None
+    index = _header_line(profile, lines, cells)
+    return Layout(profile, index, cells[index]) if index is not None else None
+
+
+def detect_layout(profiles: list[Profile], lines: list[str], cells: list[list[str]],
+                  path: Path) -> Layout | None:
+    """Exactly one match → it; several → the most specific; a real tie → DetectionError."""
+    found = [m for p in profiles if (m := _matches(p, lines, cells)) is not None]
+    if not found:
+        return None
+    top = max(m.profile.specificity for m in found)
+    best = [m for m in found if m.profile.specificity == top]
+    if len(best) > 1:
+        names = ", ".join(sorted(m.profile.id for m in best))
+        raise DetectionError(
+            f"this CSV fits several bank profiles equally well: {names}", path=path,
+            hint=f"pass the right one with --profile NAME (one of: {names})",
+        )
+    return best[0]
+
+
+def _forced_layout(name: str, profiles: list[Profile], lines: list[str],
+                   cells: list[list[str]], path: Path) -> Layout:
+    by_id = {p.id: p for p in profiles}
+    profile = by_id.get(name)
+    if profile is None:
+        raise DetectionError(
+            f"there is no profile named {name!r}", path=path,
+            hint="run `moneystory profiles` to see the names you can pass to --profile",
+        )
+    layout = _matches(profile, lines, cells)
+    if layout is None:
+        expected = ", ".join(profile.detect.header) or "its column rules"
+        raise StatementError(
+            f"this file does not look like a {profile.name} export (expected {expected})",
+            path=path, hint="check the file, or leave out --profile to let moneystory detect it",
+        )
+    return layout
+
+
+# ---------------------------------------------------------------- reading the body
+
+def _quote_aware_starts(lines: pl.Series) -> pl.Series:
+    """Which physical lines start a record (a quoted field may span several lines)."""
+    quotes = lines.str.count_matches('"', literal=True).fill_null(0)
+    inside_before = ((quotes.cum_sum() - quotes) % 2) == 1
+    return ~inside_before
+
+
+def read_body(body_lines: list[str], delimiter: str, first_line: int,
+              min_fields: int) -> pl.DataFrame:
+    """Every record as String columns c0..cN plus `_line` (1-based line in the file)."""
+    series = pl.Series(body_lines, dtype=pl.String)
+    width = max(min_fields, int(series.str.count_matches(delimiter, literal=True).max() or 0) + 1)
+    names = [f"c{i}" for i in range(width)]
+    starts = _quote_aware_starts(series)
+    line_numbers = (pl.Series(range(first_line, first_line + len(body_lines))).filter(starts))
+    try:
+        frame = pl.read_csv(
+            "\n".join(body_lines).encode(), has_header=False, infer_schema=False,
+            separator=delimiter, quote_char='"', truncate_ragged_lines=True,
+            schema=dict.fromkeys(names, pl.String), missing_columns="insert",
+        )
+        if frame.height == len(line_numbers):
+            return frame.with_columns(_line=line_numbers.cast(pl.Int64))
+    except pl.exceptions.PolarsError:
+        pass  # spaces outside quotes and similar: the forgiving reader below copes
+    return _read_body_stdlib(body_lines, delimiter, first_line, names)
+
+
+def _read_body_stdlib(body_lines: list[str], delimiter: str, first_line: int,
+                      names: list[str]) -> pl.DataFrame:
+    reader = stdlib_csv.reader(io.StringIO("\n".join(body_lines)), delimiter=delimiter,
+                               skipinitialspace=True)
+    rows: list[list[str | None]] = []
+    starts: list[int] = []
+    previous_end = 0
+    for record in reader:
+        starts.append(first_line + previous_end)
+        previous_end = reader.line_num
+        padded: list[str | None] = [cell if cell != "" else None for cell in record[:len(names)]]
+        rows.append(padded + [None] * (len(names) - len(padded)))
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(names, pl.String), orient="row")
+    return frame.with_columns(_line=pl.Series(starts, dtype=pl.Int64))
+
+
+# ---------------------------------------------------------------- column roles
+
+class ColumnResolver:
+    """Profile column references → positions c0..cN in the read frame."""
+
+    def __init__(self, header: list[str], profile: Profile, path: Path) -> None:
+        self.header = [normalise_cell(c) for c in header]
+        self.profile = profile
+        self.path = path
+
+    def index(self, ref: Column) -> int:
+        if isinstance(ref, int):
+            return ref - 1
+        name, _, nth = ref.partition("#")
+        wanted = normalise_cell(name)
+        hits = [i for i, cell in enumerate(self.header) if cell == wanted]
+        occurrence = int(nth) if nth.isdigit() else 1
+        if len(hits) < occurrence:
+            raise StatementError(
+                f"the {self.profile.name} profile expects a column {ref!r}, which this file "
+                f"does not have", path=self.path,
+                hint="the bank may have changed its export; pass another --profile or write "
+                "your own profile (see `moneystory profiles`)",
+            )
+        return hits[occurrence - 1]
+
+    def name(self, ref: Column) -> str:
+        i = self.index(ref)
+        return f"c{i}"
+
+
+def _text(frame: pl.DataFrame, name: str) -> pl.Series:
+    if name not in frame.columns:
+        return pl.Series(name, [None] * frame.height, dtype=pl.String)
+    series = frame[name].str.strip_chars()
+    return series.set(series == "", None)  # type: ignore[arg-type]
+
+
+def _joined(frame: pl.DataFrame, names: list[str]) -> pl.Series:
+    """Several text columns joined with a space, whitespace squashed (base.squash, by column)."""
+    if not names:
+        return pl.Series([None] * frame.height, dtype=pl.String)
+    parts = [_text(frame, n) for n in names]
+    joined = pl.DataFrame(parts).select(
+        pl.concat_str([pl.col(p.name) for p in parts], separator=" ", ignore_nulls=True)
+    ).to_series()
+    squashed = joined.str.replace_all(r"\s+", " ").str.strip_chars()
+    return squashed.set(squashed == "", None)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- conversion
+
+@dataclass
+class Converted:
+    frame: pl.DataFrame
+    rejected: list[RowIssue]
+    warnings: list[str]
+
+
+def _decimal_preference(profile: Profile) -> str | None:
+    if profile.decimal:
+        return profile.decimal
+    if profile.country:
+        return "," if profile.country.upper() in COMMA_DECIMAL_COUNTRIES else "."
+    return None
+
+
+def _direction_signs(values: pl.Series, profile: Profile) -> pl.Series:
+    """+1 / -1 per row from the direction column; 0 where the value is not a known one."""
+    rules = profile.direction
+    ins = [v.casefold() for v in (rules.money_in if rules else [])]
+    outs = [v.casefold() for v in (rules.money_out if rules else [])]
+    key = values.fill_null("").str.strip_chars().str.to_lowercase()
+    return (
+        pl.DataFrame({"k": key})
+        .select(
+            pl.when(pl.col("k").is_in(ins)).then(1)
+            .when(pl.col("k").is_in(outs)).then(-1)
+            .otherwise(0)
+        )
+        .to_series()
+    )
+
+
+def convert(frame: pl.DataFrame, layout: Layout, path: Path,
+            file_currency: str | None) -> Converted:
+    profile = layout.profile
+    cols = profile.columns
+    resolve = ColumnResolver(layout.header, profile, path)
+    names = {role: resolve.name(ref) for role, ref in (
+        ("date", cols.date), ("amount", cols.amount), ("debit", cols.debit),
+        ("credit", cols.credit), ("direction", cols.direction), ("currency", cols.currency),
+        ("card", cols.card), ("category", cols.category), ("id", cols.id),
+        ("balance", cols.balance), ("status", cols.status), ("account", cols.account),
+    ) if ref is not None}
+    description = [resolve.name(ref) for ref in cols.description]
+    if profile.spill_into_description and layout.header:
+        description += [c for c in frame.columns[len(layout.header):] if c.startswith("c")]
+
+    all_cells = [c for c in frame.columns if c.startswith("c")]
+    blank = pl.DataFrame([_text(frame, c) for c in all_cells]).select(
+        pl.all_horizontal(pl.all().is_null())
+    ).to_series()
+    amount_roles = [names[r] for r in ("amount", "debit", "credit") if r in names]
+    amount_cells = [_text(frame, n) for n in amount_roles]
+    mark = infer_decimal_mark(pl.concat(amount_cells), _decimal_preference(profile))
+    parsed = {n: parse_amounts(s, mark) for n, s in zip(amount_roles, amount_cells, strict=True)}
+    has_amount = pl.DataFrame(amount_cells).select(
+        pl.any_horizontal(pl.all().is_not_null())
+    ).to_series()
+
+    direction_sign = None
+    if "amount" in names:
+        amount = parsed[names["amount"]]
+        if "direction" in names:
+            direction_sign = _direction_signs(_text(frame, names["direction"]), profile)
+            amount = pl.DataFrame({"a": amount, "s": direction_sign}).select(
+                pl.when(pl.col("s") > 0).then(pl.col("a").abs())
+                .when(pl.col("s") < 0).then(-pl.col("a").abs())
+            ).to_series()
+    else:
+        debit = parsed.get(names.get("debit", ""), pl.Series([None] * frame.height))
+        credit = parsed.get(names.get("credit", ""), pl.Series([None] * frame.height))
+        amount = pl.DataFrame({"d": debit, "c": credit}).select(
+            pl.when(pl.col("d").is_null() & pl.col("c").is_null()).then(None)
+            .otherwise(pl.col("c").abs().fill_null(0) - pl.col("d").abs().fill_null(0))
+        ).to_series()
+    amount = amount.cast(pl.Decimal(38, 4))
+    if profile.invert:
+        amount = -amount
+
+    day_first = (profile.country or "").upper() not in MONTH_FIRST_COUNTRIES
+    date_raw = _text(frame, names["date"])
+    if cols.date_fallback is not None:
+        date_raw = date_raw.fill_null(_text(frame, resolve.name(cols.date_fallback)))
+    dates = parse_dates(date_raw, profile.date_format, day_first).dates
+
+    desc = _joined(frame, description)
+    pending = pl.Series([False] * frame.height)
+    if profile.pending is not None:
+        status = _text(frame, resolve.name(profile.pending.column))
+        pending = status.fill_null("").str.contains(profile.pending.regex).fill_null(False)
+
+    skip = pl.Series([False] * frame.height)
+    for ref, pattern in profile.skip.items():
+        column = resolve.name(int(ref) if ref.isdigit() else ref)
+        skip = skip | _text(frame, column).fill_null("").str.contains(pattern)
+
+    work = pl.DataFrame({
+        "_line": frame["_line"], "_blank": blank, "_skip": skip, "_has_amount": has_amount,
+        "_date_raw": date_raw, "date": dates, "amount": amount, "description": desc,
+        "pending": pending,
+        "_amount_raw": pl.DataFrame(amount_cells).select(
+            pl.concat_str(pl.all(), separator=" / ", ignore_nulls=True)).to_series(),
+        "_dir_raw": _text(frame, names["direction"]) if "direction" in names else None,
+        "_dir_ok": (direction_sign != 0) if direction_sign is not None else True,
+        "currency": _currency(frame, names, profile, file_currency, layout),
+        "account_ref": _text(frame, names["account"]) if "account" in names else None,
+        "card_last4": _card(frame, names, profile, desc),
+        "fitid": _text(frame, names["id"]) if "id" in names else None,
+        "memo": _joined(frame, [resolve.name(r) for r in cols.memo]),
+        "counterparty": _joined(frame, [resolve.name(r) for r in cols.counterparty]),
+        "bank_category": _text(frame, names["category"]) if "category" in names else None,
+        "_balance": parse_amounts(_text(frame, names["balance"]), mark)
+        if "balance" in names else None,
+    })
+    return _classify(work, profile)
+
+
+def _currency(frame: pl.DataFrame, names: dict[str, str], profile: Profile,
+              file_currency: str | None, layout: Layout) -> pl.Series:
+    default = profile.currency or file_currency or _currency_from_header(layout) or (
+        COUNTRY_CURRENCY.get((profile.country or "").upper())
+    )
+    if "currency" in names:
+        values = _text(frame, names["currency"]).str.to_uppercase()
+        values = values.set(~values.fill_null("").str.contains(r"^[A-Z]{3}$"), None)  # type: ignore[arg-type]
+        return values.fill_null(default) if default else values
+    return pl.Series([default] * frame.height, dtype=pl.String)
+
+
+def _currency_from_header(layout: Layout) -> str | None:
+    for cell in layout.header:
+        found = re.search(r"\(([A-Z]{3})\)", cell)
+        if found:
+            return found.group(1)
+    return None
+
+
+def _card(frame: pl.DataFrame, names: dict[str, str], profile: Profile,
+          desc: pl.Series) -> pl.Series:
+    if "card" in names:
+        digits = _text(frame, names["card"]).str.replace_all(r"\D", "")
+        last4 = digits.str.slice(-4)
+        return last4.set(digits.str.len_chars().fill_null(0) < 4, None)  # type: ignore[arg-type]
+    if profile.card_from_description:
+        return desc.str.extract(profile.card_from_description, 1)
+    return pl.Series([None] * frame.height, dtype=pl.String)
+
+
+def _classify(work: pl.DataFrame, profile: Profile) -> Converted:
+    """Blank, skipped, summary, continuation, rejected and kept rows, by whole-column rules."""
+    work = work.filter(~pl.col("_blank") & ~pl.col("_skip"))
+    no_amount = ~pl.col("_has_amount")
+    continuation = (
+        no_amount & pl.col("_date_raw").is_null() & pl.col("description").is_not_null()
+        & pl.lit(profile.continuation_lines)
+    )
+    work = work.with_columns(_cont=continuation, _grp=(~continuation).cum_sum())
+    extra = (
+        work.filter(pl.col("_cont") & (pl.col("_grp") > 0))
+        .group_by("_grp").agg(_extra=pl.col("description").str.join(" "))
+    )
+    # A date with digits but no amount (fund conversions, "Beginning balance" rows) and text
+    # with no date at all (titles, "Posted Transactions", "***END OF FILE***") are not rows.
+    dated_without_amount = work.filter(no_amount & ~pl.col("_cont") & pl.col("date").is_not_null())
+    rows = work.filter(pl.col("_has_amount")).join(extra, on="_grp", how="left")
+    rows = rows.with_columns(
+        description=pl.concat_str(["description", "_extra"], separator=" ", ignore_nulls=True)
+    )
+    # A date cell with no digit at all is a label ("Total", "Summe"), not a broken date.
+    label = pl.col("_date_raw").is_not_null() & ~pl.col("_date_raw").str.contains(r"\d")
+    summary = label & ~pl.col("pending")
+    reason = (
+        pl.when(pl.col("amount").is_null())
+        .then(pl.format("unreadable amount '{}'", pl.col("_amount_raw")))
+        .when(~pl.col("_dir_ok"))
+        .then(pl.format("unknown direction '{}' (expected one the profile lists)",
+                        pl.col("_dir_raw").fill_null("")))
+        .when(pl.col("date").is_null() & ~pl.col("pending") & pl.col("_date_raw").is_null())
+        .then(pl.lit("no date"))
+        .when(pl.col("date").is_null() & ~pl.col("pending"))
+        .then(pl.format("unreadable date '{}'", pl.col("_date_raw")))
+    )
+    rows = rows.filter(~summary).with_columns(_reason=reason)
+    bad = rows.filter(pl.col("_reason").is_not_null())
+    rejected = [RowIssue(int(line), str(why)) for line, why in
+                bad.select("_line", "_reason").iter_rows()]
+    kept = rows.filter(pl.col("_reason").is_null()).rename({"_line": "source_row"})
+    warnings = []
+    if dated_without_amount.height:
+        lines = ", ".join(str(v) for v in dated_without_amount["_line"].head(5).to_list())
+        warnings.append(f"{dated_without_amount.height} dated row(s) without an amount skipped "
+                        f"(line {lines}{'...' if dated_without_amount.height > 5 else ''})")
+    return Converted(kept, rejected, warnings)
+
+
+# ---------------------------------------------------------------- balances and accounts
+
+def balance_check(kept: pl.DataFrame) -> BalanceCheck | None:
+    """Running balance vs amounts, in whichever file order (oldest or newest first) fits better.
+
+    Only a warning downstream: real samples are not always internally consistent.
+    """
+    if "_balance" not in kept.columns or kept.height < 2:
+        return None
+    rows = kept.filter(~pl.col("pending"))
+    if rows.height < 2 or rows["_balance"].null_count() or rows["account_ref"].n_unique() > 1:
+        return None
+    bal, amt = pl.col("_balance"), pl.col("amount")
+    checks = rows.select(
+        "source_row", "_balance", "amount",
+        up=(bal - bal.shift(1) == amt),  # oldest first
+        down=(bal - bal.shift(-1) == amt),  # newest first
+    )
+    up_bad = checks.head(-1).height - int(checks["up"].slice(1).sum())
+    down_bad = checks.height - 1 - int(checks["down"].head(-1).sum())
+    ordered = checks if up_bad <= down_bad else checks.reverse().with_columns(up=pl.col("down"))
+    ordered = ordered.with_columns(_prev=bal.shift(1))
+    bad = ordered.slice(1).filter(~pl.col("up"))
+    account = rows["account_ref"][0]
+    if bad.height:
+        first = bad.row(0, named=True)
+        return BalanceCheck(account, stated=first["_balance"],
+                            computed=first["_prev"] + first["amount"],
+                            first_bad_line=int(first["source_row"]))
+    opening = ordered["_balance"][0] - ordered["amount"][0]
+    return BalanceCheck(account, stated=ordered["_balance"][-1],
+                        computed=opening + ordered["amount"].sum())
+
+
+def _accounts(kept: pl.DataFrame, profile: Profile, preamble_ref: str | None) -> list[AccountInfo]:
+    institution = profile.institution or None
+    currencies = kept["currency"].drop_nulls().unique().to_list()
+    currency = currencies[0] if len(currencies) == 1 else None
+    cards = kept["card_last4"].drop_nulls().unique().to_list()
+    card = cards[0] if len(cards) == 1 else None
+    refs = kept["account_ref"].drop_nulls().unique(maintain_order=True).to_list()
+    if not refs:
+        refs = [preamble_ref]
+    return [AccountInfo(ref=ref, name=ref, institution=institution, currency=currency,
+                        kind=profile.kind if institution else None, card_last4=card)
+            for ref in refs]
+
+
+def _preamble_account(profile: Profile, lines: list[str], header_index: int | None) -> str | None:
+    if not profile.account_from_preamble or not header_index:
+        return None
+    for line in lines[:header_index]:
+        found = re.search(profile.account_from_preamble, line)
+        if found:
+            return found.group(1).strip().strip('"')
+    return None
+
+
+# ---------------------------------------------------------------- the importer
+
+def _file_currency(lines: list[str]) -> str | None:
+    """A currency symbol in the file when nothing else says (`£67.40`)."""
+    sample = "\n".join(lines[:200])
+    for symbol, code in _SYMBOL_CURRENCY:
+        if symbol in sample:
+            return code
+    return None
+
+
+@dataclass
+class _Text:
+    """The decoded file split into lines, with its delimiter and the header area as cells."""
+
+    decoded: Decoded
+    lines: list[str]
+    delimiter: str | None
+    head_cells: list[list[str]]
+
+
+def _split(decoded: Decoded, delimiter: str | None = None) -> _Text:
+    lines = decoded.text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    head = lines[:HEAD_LINES]
+    delimiter = delimiter or sniff_delimiter(head)
+    cells = [split_line(line, delimiter) for line in head] if delimiter else []
+    return _Text(decoded, lines, delimiter, cells)
+
+
+def _layout(text: _Text, profiles: list[Profile], options: ImportOptions,
+            path: Path) -> Layout | None:
+    head = text.lines[:HEAD_LINES]
+    if options.profile:
+        return _forced_layout(options.profile, profiles, head, text.head_cells, path)
+    return detect_layout(profiles, head, text.head_cells, path)
+
+
+def _detect(data: bytes, profiles: list[Profile], options: ImportOptions,
+            path: Path) -> tuple[_Text, Layout]:
+    """Decode, sniff, find the profile; a file that is not UTF-8 is also tried in each
+    encoding a profile declares (a cp1250 header read as cp1252 matches nothing)."""
+    text = _split(decode(data))
+    if text.delimiter is None:
+        raise StatementError(
+            "no column separator found: this does not look like a CSV export", path=path,
+            hint="export the statement as CSV, OFX, QFX, QIF or CAMT.053 from your bank",
+        )
+    layout = None if (text.decoded.warning and not options.profile) else (
+        _layout(text, profiles, options, path)
+    )
+    if text.decoded.warning and layout is None:
+        declared = sorted({p.encoding for p in profiles if p.encoding} | {"cp1252"})
+        for encoding in declared:
+            candidate = _split(decode(data, encoding))
+            if candidate.delimiter and (found := _layout(candidate, profiles, options, path)):
+                text, layout = candidate, found
+                break
+    if layout is None:
+        layout = map_columns(text.lines[:HEAD_LINES], text.head_cells, path,
+                             options.user_profiles_dir)
+    encoding = layout.profile.encoding
+    if text.decoded.warning and encoding and text.decoded.encoding != encoding:
+        text = _split(decode(data, encoding), text.delimiter)
+    if layout.profile.delimiter and layout.profile.delimiter != text.delimiter:
+        text = _split(text.decoded, layout.profile.delimiter)
+    return text, layout
+
+
+def read_statement(path: Path, data: bytes, options: ImportOptions) -> ParsedFile:
+    profiles = load_profiles(options.user_profiles_dir)
+    text, layout = _detect(data, profiles, options, path)
+    profile, lines, decoded = layout.profile, text.lines, text.decoded
+    assert text.delimiter is not None
+    start = 0 if layout.header_index is None else layout.header_index + 1
+    frame = read_body(lines[start:], text.delimiter, start + 1, len(layout.header))
+    converted = convert(frame, layout, path, _file_currency(lines))
+    kept = converted.frame
+    preamble_ref = _preamble_account(profile, lines, layout.header_index)
+    if preamble_ref is not None:
+        kept = kept.with_columns(account_ref=pl.col("account_ref").fill_null(preamble_ref))
+    warnings = ([decoded.warning] if decoded.warning else []) + converted.warnings
+    if kept["currency"].null_count():
+        warnings.append("the file does not say its currency; pass a profile with `currency`")
+    check = balance_check(kept)
+    return ParsedFile(
+        format="csv", profile=profile.id, frame=kept,
+        accounts=_accounts(kept, profile, preamble_ref), rejected=converted.rejected,
+        warnings=warnings, encoding=decoded.encoding,
+        balance_checks=[check] if check is not None else [],
+    )
 
 
 class _CsvImporter:
     name = "csv"
 
     def sniff(self, head: str) -> bool:
-        return False
+        return sniff_delimiter(head.split("\n")[:HEAD_LINES]) is not None
 
     def parse(self, path: Path, data: bytes, options: ImportOptions) -> ParsedFile:
-        raise StatementError("CSV is not supported yet", path=path)
+        return read_statement(path, data, options)
 
 
 IMPORTER = _CsvImporter()
 
 
 def list_profiles(user_dir: Path | None) -> list[dict[str, str]]:
-    return []
+    """Every profile `--profile` accepts: id, bank name, country, built-in or user, file."""
+    return [
+        {"id": p.id, "name": p.name, "country": p.country, "source": p.source,
+         "path": p.path or ""}
+        for p in sorted(load_profiles(user_dir), key=lambda p: (p.source != "user", p.id))
+    ]
+
+
+# ---------------------------------------------------------------- the generic mapper
+
+# Header words per role and language (normalised: lower case, no accents, no "(EUR)").
+# Order matters: the first word found wins when several columns could hold a role.
+_VOCABULARY: dict[str, dict[str, list[str]]] = {
+    "date": {
+        "en": ["date", "transaction date", "trans. date", "trans date", "posting date",
+               "posted date", "post date", "booking date", "date processed", "run date",
+               "completed date", "started date", "created"],
+        "de": ["buchungstag", "buchungsdatum", "buchung", "datum", "belegdatum"],
+        "fr": ["date", "date operation", "date de l'operation", "date de comptabilisation"],
+        "es": ["fecha", "fecha operacion", "fecha de operacion", "f. operacion"],
+        "it": ["data", "data operazione", "data contabile"],
+        "nl": ["datum", "transactiedatum", "boekdatum", "boekingsdatum"],
+        "pt": ["data", "data movimento", "data lancamento", "data de lancamento"],
+    },
+    "description": {
+        "en": ["description", "transaction description", "details", "narrative", "payee",
+               "memo", "name", "merchant", "particulars", "reference", "transaction"],
+        "de": ["verwendungszweck", "buchungstext", "beschreibung", "umsatztext", "text",
+               "auftraggeber/empfanger", "empfanger"],
+        "fr": ["libelle", "libelle operation", "description", "detail", "intitule"],
+        "es": ["concepto", "descripcion", "detalle", "movimiento"],
+        "it": ["descrizione", "causale", "descrizione operazione"],
+        "nl": ["omschrijving", "naam / omschrijving", "mededelingen", "naam"],
+        "pt": ["descricao", "historico", "descritivo"],
+    },
+    "amount": {
+        "en": ["amount", "transaction amount", "value", "net", "amount (total)", "total"],
+        "de": ["betrag", "umsatz", "buchungsbetrag"],
+        "fr": ["montant", "montant operation", "montant de l'operation"],
+        "es": ["importe", "cantidad", "neto", "monto"],
+        "it": ["importo"],
+        "nl": ["bedrag", "transactiebedrag"],
+        "pt": ["valor", "montante", "quantia"],
+    },
+    "debit": {
+        "en": ["debit", "debit amount", "withdrawal", "withdrawals", "paid out", "money out",
+               "withdrawal (-)", "outflow", "spent"],
+        "de": ["soll", "lastschrift", "ausgang", "belastung"],
+        "fr": ["debit", "debit euros"],
+        "es": ["cargo", "cargos", "debe"],
+        "it": ["addebiti", "addebito", "uscite"],
+        "nl": ["af", "debet"],
+        "pt": ["debito", "saida", "saidas"],
+    },
+    "credit": {
+        "en": ["credit", "credit amount", "deposit", "deposits", "paid in", "money in",
+               "deposit (+)", "inflow", "received"],
+        "de": ["haben", "gutschrift", "eingang"],
+        "fr": ["credit", "credit euros"],
+        "es": ["abono", "abonos", "haber"],
+        "it": ["accrediti", "accredito", "entrate"],
+        "nl": ["bij", "credit"],
+        "pt": ["credito", "entrada", "entradas"],
+    },
+    "direction": {
+        "en": ["debit/credit", "credit/debit", "cr/dr", "dr/cr", "type"],
+        "de": ["soll/haben", "s/h"],
+        "nl": ["af bij", "af/bij", "creditdebet", "debet/credit"],
+    },
+    "balance": {
+        "en": ["balance", "running balance", "running bal", "runningbalance"],
+        "de": ["saldo", "kontostand"], "fr": ["solde"], "es": ["saldo"], "it": ["saldo"],
+        "nl": ["saldo"], "pt": ["saldo"],
+    },
+    "currency": {
+        "en": ["currency"], "de": ["wahrung", "waehrung"], "fr": ["devise"],
+        "es": ["divisa", "moneda"], "it": ["divisa"], "nl": ["munt", "valutacode"],
+        "pt": ["moeda"],
+    },
+}
+_LANGUAGE_COUNTRY = {"de": "DE", "fr": "FR", "es": "ES", "it": "IT", "nl": "NL", "pt": "PT"}
+_DIRECTION_WORDS = {
+    "in": ["bij", "c", "cr", "credit", "crdt", "h", "haben", "inflow", "in", "credito", "crédit"],
+    "out": ["af", "d", "dr", "debit", "dbit", "s", "soll", "outflow", "out", "debito", "débit",
+            "debet"],
+}
+_PENDING_WORDS = r"(?i)^(pending|vorgemerkt|en attente|pendiente|in afwachting|in sospeso|pendente)$"
+
+
+def _vocab_key(cell: str) -> str:
+    text = unicodedata.normalize("NFKD", normalise_cell(cell))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"\s*\((?:[a-z]{3}|[$£€])\)\s*$", "", text)  # "bedrag (eur)" → "bedrag"
+    return text.strip(" .:")
+
+
+def _roles_in_header(cells: list[str]) -> tuple[dict[str, list[int]], Counter[str]]:
+    """Columns per role, best first, and the languages whose words were seen."""
+    keys = [_vocab_key(c) for c in cells]
+    roles: dict[str, list[int]] = {}
+    languages: Counter[str] = Counter()
+    for role, by_language in _VOCABULARY.items():
+        ranked: list[tuple[int, int]] = []
+        for language, words in by_language.items():
+            for rank, word in enumerate(words):
+                for index, key in enumerate(keys):
+                    if key == word:
+                        ranked.append((rank, index))
+                        languages[language] += 1
+        seen: list[int] = []
+        for _, index in sorted(ranked):
+            if index not in seen:
+                seen.append(index)
+        if seen:
+            roles[role] = seen
+    return roles, languages
+
+
+def _share_parsed(values: list[str], kind: str) -> float:
+    present = [v for v in values if v and v.strip()]
+    if not present:
+        return 0.0
+    series = pl.Series(present, dtype=pl.String)
+    parsed = parse_dates(series).dates if kind == "date" else parse_amounts(series)
+    return 1 - parsed.null_count() / len(present)
+
+
+def _column(rows: list[list[str]], index: int) -> list[str]:
+    return [row[index].strip() if index < len(row) else "" for row in rows]
+
+
+def _looks_like_amount(values: list[str]) -> bool:
+    present = [v for v in values if v]
+    if not present or _share_parsed(present, "amount") < 0.9:
+        return False
+    # Long digit strings are ids and account numbers, not money.
+    return any(re.search(r"[.,]\d{1,2}$|^[-+(]", v) for v in present) and not all(
+        re.fullmatch(r"\d{6,}", v) for v in present
+    )
+
+
+def _generic_profile(columns: Columns, country: str, direction: Direction | None,
+                     no_header: bool) -> Profile:
+    return Profile(
+        id="generic", name="generic CSV", institution="", country=country,
+        detect=Detect(no_header=no_header), columns=columns, direction=direction,
+        pending=Pending(column=columns.date, regex=_PENDING_WORDS),
+    )
+
+
+def _unplaced(missing: list[str], header: list[str], path: Path,
+              user_dir: Path | None) -> StatementError:
+    seen = ", ".join(repr(c.strip()) for c in header if c.strip()) or "(none: no header line)"
+    folder = str(user_dir) if user_dir else "your moneystory config folder's profiles/"
+    return StatementError(
+        f"no bank profile matches this CSV and the columns holding the {' and '.join(missing)} "
+        f"could not be placed (headers seen: {seen})", path=path,
+        hint=f"write a profile for this bank as {folder}/NAME.toml (the built-in ones listed "
+        "by `moneystory profiles` are examples), then import again with --profile NAME",
+    )
+
+
+def map_columns(lines: list[str], cells: list[list[str]], path: Path,
+                user_dir: Path | None) -> Layout:
+    """Place date, description and amount (or debit/credit, or amount + direction) columns
+    of an unknown CSV from its header words and its contents; say what it could not place."""
+    scored = [(len(_roles_in_header(row)[0]), i) for i, row in enumerate(cells) if any(row)]
+    header_index = None
+    for score, index in sorted(scored, key=lambda t: (-t[0], t[1])):
+        roles, _ = _roles_in_header(cells[index])
+        if score >= 2 and "date" in roles and ({"amount", "debit", "credit"} & set(roles)):
+            header_index = index
+        break
+    if header_index is None:
+        return _map_by_content(lines, cells, path, user_dir)
+    header = cells[header_index]
+    roles, languages = _roles_in_header(header)
+    sample = [row for row in cells[header_index + 1:] if any(c.strip() for c in row)]
+    date = next((i for i in roles.get("date", []) if _share_parsed(_column(sample, i), "date")
+                 >= 0.8), None)
+    amount = next((i for i in roles.get("amount", [])
+                   if _share_parsed(_column(sample, i), "amount") >= 0.8), None)
+    debit = next(iter(roles.get("debit", [])), None)
+    credit = next(iter(roles.get("credit", [])), None)
+    taken = {date, amount, debit, credit}
+    description = [i for i in roles.get("description", []) if i not in taken][:1]
+    missing = [role for role, found in (
+        ("date", date is not None), ("description", bool(description)),
+        ("amount", amount is not None or (debit is not None and credit is not None)),
+    ) if not found]
+    if missing:
+        raise _unplaced(missing, header, path, user_dir)
+    direction_col, direction = _direction_for(sample, roles, amount)
+    language = languages.most_common(1)[0][0] if languages else "en"
+    country = _LANGUAGE_COUNTRY.get(language, _english_country(lines))
+    pos = _one_based
+    columns = Columns(
+        date=pos(date), description=[pos(i) for i in description],
+        amount=pos(amount), debit=None if amount is not None else pos(debit),
+        credit=None if amount is not None else pos(credit),
+        direction=pos(direction_col), balance=pos(next(iter(roles.get("balance", [])), None)),
+        currency=pos(next(iter(roles.get("currency", [])), None)),
+    )
+    return Layout(_generic_profile(columns, country, direction, False), header_index, header)
+
+
+def _one_based(index: int | None) -> int | None:
+    return None if index is None else index + 1
+
+
+def _english_country(lines: list[str]) -> str:
+    text = "\n".join(lines[:200])
+    return "US" if "$" in text or "USD" in text else ("GB" if "£" in text else "")
+
+
+def _direction_for(sample: list[list[str]], roles: dict[str, list[int]],
+                   amount: int | None) -> tuple[int | None, Direction | None]:
+    """An amount+direction pair: only when amounts are unsigned and a column holds only
+    direction words (Af/Bij, C/D, S/H, debit/credit, DBIT/CRDT)."""
+    if amount is None or any(v.startswith(("-", "(", "+")) for v in _column(sample, amount)):
+        return None, None
+    known = {w.casefold() for words in _DIRECTION_WORDS.values() for w in words}
+    for index in roles.get("direction", []) + list(range(max(map(len, sample), default=0))):
+        values = {v.casefold() for v in _column(sample, index) if v}
+        if values and values <= known and index != amount:
+            return index, Direction.model_validate(
+                {"in": _DIRECTION_WORDS["in"], "out": _DIRECTION_WORDS["out"]}
+            )
+    return None, None
+
+
+def _map_by_content(lines: list[str], cells: list[list[str]], path: Path,
+                    user_dir: Path | None) -> Layout:
+    """No header line: the first column of dates, the first of money, the longest text."""
+    rows = [row for line, row in zip(lines, cells, strict=True) if line.strip()]
+    width = Counter(len(r) for r in rows).most_common(1)[0][0] if rows else 0
+    rows = [r for r in rows if len(r) == width]
+    date = next((i for i in range(width) if _share_parsed(_column(rows, i), "date") >= 0.9), None)
+    amount = next((i for i in range(width) if i != date
+                   and _share_parsed(_column(rows, i), "date") < 0.5
+                   and _looks_like_amount(_column(rows, i))), None)
+    texts = [i for i in range(width) if i not in (date, amount)]
+    mean_length = {i: sum(map(len, _column(rows, i))) / max(len(rows), 1) for i in texts}
+    description = max(mean_length, key=lambda i: mean_length[i], default=None)
+    missing = [role for role, found in (("date", date is not None), ("amount", amount is not None),
+                                        ("description", description is not None)) if not found]
+    if missing or len(rows) < 1:
+        raise _unplaced(missing or ["date", "amount"], [], path, user_dir)
+    columns = Columns(date=_one_based(date) or 1, amount=_one_based(amount),
+                      description=[_one_based(description) or 1])
+    return Layout(_generic_profile(columns, _english_country(lines), None, True), None)

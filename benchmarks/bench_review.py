@@ -1,0 +1,179 @@
+"""Benchmark: `moneystory review` on a store of 10,000,000 transactions (10 years, many accounts).
+
+Writes the store once with polars straight into Parquet batches (one per account group and year,
+sorted by date as imports are) and registers them in the import log; then times, as whole
+processes, `moneystory review YEAR --json` (median of runs, peak RSS from /usr/bin/time or
+getrusage), and in process how the time splits between reading+enrichment and the analyzers.
+
+    python benchmarks/bench_review.py [--rows 10000000] [--years 10] [--accounts 60] [--runs 3]
+
+Prints figures; never fails on a time. Target (issue #5): under 3 s on 2 cores, under 2 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from moneystory import schema
+from moneystory.paths import resolve_home
+from moneystory.store import ImportLog, Store
+
+FIRST_YEAR = 2014
+DESCRIPTORS = 6000  # distinct card descriptors
+SUBSCRIPTIONS = ("NETFLIX.COM", "SPOTIFY USA", "APPLE.COM/BILL", "DISNEYPLUS", "GOOGLE *ONE",
+                 "HULU 877-8244858", "DROPBOX*ABC", "AMAZON PRIME*PMTS")
+
+
+def _descriptor_pool() -> pl.Series:
+    words = ("MARKET", "CAFE", "GAS", "SHOP", "PHARMACY", "DINER", "HARDWARE", "BOOKS",
+             "PIZZA", "GROCERY", "TAXI", "HOTEL")
+    return pl.Series("description", [
+        f"{words[i % len(words)]} {i:05d} SPRINGFIELD" for i in range(DESCRIPTORS)
+    ])
+
+
+def _year_frame(year: int, rows: int, accounts: int, seed: int) -> pl.DataFrame:
+    """One year of card spending, monthly pay and subscriptions, for every account."""
+    days = (date(year, 12, 31) - date(year, 1, 1)).days + 1
+    pool = _descriptor_pool()
+    recurring = accounts * (12 + 12 * len(SUBSCRIPTIONS) // 2)
+    n = rows - recurring
+    idx = pl.int_range(0, n, eager=True).alias("i")
+    spend = pl.DataFrame({"i": idx}).with_columns(
+        h=pl.col("i").hash(seed),
+    ).with_columns(
+        account=(pl.col("h") % accounts).cast(pl.Int64),
+        day=((pl.col("h") // 7) % days).cast(pl.Int64),
+        cents=-(((pl.col("h") // 1009) % 15000) + 99).cast(pl.Int64),
+        desc=((pl.col("h") // 31) % DESCRIPTORS).cast(pl.Int64),
+    ).select("account", "day", "cents", "desc")
+    spend = spend.with_columns(description=pool.gather(spend["desc"])).drop("desc")
+    extra = []
+    for account in range(accounts):
+        for month in range(1, 13):
+            first = (date(year, month, 1) - date(year, 1, 1)).days
+            extra.append((account, first, 350000 + account * 100, "ACME CORP PAYROLL"))
+            for k, name in enumerate(SUBSCRIPTIONS[: len(SUBSCRIPTIONS) // 2 + account % 2]):
+                extra.append((account, first + 3 + k, -(999 + 100 * k), name))
+    fixed = pl.DataFrame(extra, schema={"account": pl.Int64, "day": pl.Int64,
+                                        "cents": pl.Int64, "description": pl.String},
+                         orient="row")
+    both = pl.concat([spend, fixed]).head(rows)
+    return both.select(
+        txn_id=pl.format("y{}-{}", pl.lit(year), pl.int_range(0, pl.len())),
+        content_key=pl.format("k{}-{}", pl.lit(year), pl.int_range(0, pl.len())),
+        account_id=pl.format("acct-{}", pl.col("account")),
+        card_last4=pl.format("{}", (pl.col("account") * 37 % 9000 + 1000)),
+        date=pl.lit(date(year, 1, 1)) + pl.duration(days=pl.col("day")),
+        amount=(pl.col("cents").cast(schema.AMOUNT) / 100).cast(schema.AMOUNT),
+        currency=pl.when(pl.col("account") % 10 == 9).then(pl.lit("EUR"))
+        .otherwise(pl.lit("USD")),
+        description="description",
+        import_id=pl.lit(f"bench{year}"),
+        source_row=pl.int_range(2, pl.len() + 2),
+    ).sort("date", "account_id")
+
+
+def build_store(home_dir: Path, rows: int, years: int, accounts: int) -> float:
+    started = time.perf_counter()
+    home = resolve_home(home_dir)
+    store = Store(home)
+    home.batches.mkdir(parents=True, exist_ok=True)
+    per_year = rows // years
+    imports = []
+    for n, year in enumerate(range(FIRST_YEAR, FIRST_YEAR + years)):
+        frame = schema.conform(_year_frame(year, per_year, accounts, seed=n + 1), schema.STORED)
+        name = f"bench{year}.parquet"
+        frame.write_parquet(home.batches / name, statistics=True, row_group_size=128_000)
+        imports.append({"import_id": f"bench{year}", "file": f"bench-{year}.csv",
+                        "batch": name, "rows": frame.height, "added": frame.height,
+                        "accounts": sorted(frame["account_id"].unique().to_list())})
+        del frame
+    store.write_log(ImportLog(imports=imports, accounts={}))
+    return time.perf_counter() - started
+
+
+def whole_process(home_dir: Path, year: int) -> tuple[float, int]:
+    """Wall seconds and peak RSS (bytes) of one `moneystory review YEAR --json`."""
+    exe = Path(sys.executable).with_name("moneystory")
+    started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run([str(exe), "--home", str(home_dir), "review", str(year), "--json"],
+                   check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, max(peak, before) * 1024
+
+
+def in_process(home_dir: Path, year: int) -> dict[str, float]:
+    from moneystory import analysis, story
+    from moneystory.analyzers import bnpl, recurring, review
+
+    home = resolve_home(home_dir)
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    window = analysis.transactions(home, start=date(year - story.HISTORY_YEARS, 1, 1),
+                                   end=date(year, 12, 31)).collect()
+    timings["read + enrich (3 years)"] = time.perf_counter() - t
+    lf = window.lazy()
+    t = time.perf_counter()
+    streams = recurring.find_streams(lf, date(year, 12, 31))
+    timings["recurring.find_streams"] = time.perf_counter() - t
+    t = time.perf_counter()
+    plans = bnpl.find_bnpl(lf, date(year, 12, 31))
+    timings["bnpl.find_bnpl"] = time.perf_counter() - t
+    t = time.perf_counter()
+    review.review_year(lf, year, streams=streams, bnpl=plans)
+    timings["review.review_year"] = time.perf_counter() - t
+    timings["rows in window"] = window.height
+    timings["streams"] = len(streams)
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--accounts", type=int, default=60)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--home", type=Path, help="reuse (or keep) the store in this folder")
+    args = parser.parse_args()
+    home_dir = args.home or Path(tempfile.mkdtemp(prefix="ms-bench-review-"))
+    year = FIRST_YEAR + args.years - 1
+    print(f"polars {pl.__version__}, {os.cpu_count()} cores; store at {home_dir}")
+    if not (home_dir / "store" / "imports.json").exists():
+        took = build_store(home_dir, args.rows, args.years, args.accounts)
+        print(f"wrote {args.rows:,} rows ({args.years} years, {args.accounts} accounts) "
+              f"in {took:.1f} s")
+    size = sum(p.stat().st_size for p in (home_dir / "store" / "batches").glob("*.parquet"))
+    print(f"store: {size / 1e6:.0f} MB of Parquet")
+    for name, value in in_process(home_dir, year).items():
+        print(f"  in process  {name:<28} {value:8.3f}" if isinstance(value, float)
+              else f"  in process  {name:<28} {value:8d}")
+    walls, peaks = [], []
+    for _ in range(args.runs):
+        wall, peak = whole_process(home_dir, year)
+        walls.append(wall)
+        peaks.append(peak)
+    print(f"moneystory review {year} --json: median {statistics.median(walls):.2f} s "
+          f"(runs {', '.join(f'{w:.2f}' for w in walls)}), "
+          f"peak RSS {max(peaks) / 2**30:.2f} GB  [target < 3 s, < 2 GB]")
+    t = time.perf_counter()
+    pl.scan_parquet(sorted((home_dir / "store" / "batches").glob("*.parquet"))).filter(
+        pl.col("date").dt.year() >= year - 1).select(pl.col("amount").sum()).collect()
+    print(f"anchor: polars scan+filter+sum of the same two years {time.perf_counter() - t:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

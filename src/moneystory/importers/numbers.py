@@ -1,0 +1,143 @@
+"""Amounts as bank exports write them, turned into exact Decimal(38, 4) by whole-column rules.
+
+Every rule is a polars expression over a String column, run once per distinct value (bank
+columns repeat the same amounts a lot), then joined back. What is accepted:
+- decimal comma or point, decided for the whole column (`infer_decimal_mark`), never per value;
+- thousands separators (`,` `.` space NBSP thin-space `'`) only between groups of exactly three
+  digits: `1,400,00.00` and `-0.0.66962` are refused, not "fixed";
+- currency symbols and ISO codes before or after the number (`-$7,971.39`, `4.711,98 €`, `EUR 5`);
+- negatives as a leading minus (also U+2212 and `- $220.00`), `(1.23)`, a trailing minus `50.00-`,
+  and `DR`; `CR` and a leading `+` mean money in.
+More than four significant decimals is refused rather than rounded (sums must stay exact).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import polars as pl
+
+from moneystory import schema
+
+_SPACES = r"[\u00a0\u2007\u2009\u202f]"
+_MINUS = r"[\u2212\u2012\u2013\u2014]"
+_SYMBOLS = r"[$£€¥₹₩₽₺₪฿₫]"
+# ISO codes and the few local abbreviations seen in exports, at either end of the cell.
+_CODE = r"(?:[A-Z]{3}|US|CA|AU|A|kr|Kč|zł|Ft|Fr\.|lei)"
+_LEADING_CODE = rf"^{_CODE}\s*"
+_TRAILING_CODE = rf"\s*{_CODE}$"
+
+# Integer part: plain digits, or 1-3 digits then groups of exactly 3 with ONE separator kind.
+_GROUPS = {
+    ".": [",", " ", "'"],
+    ",": [r"\.", " ", "'"],
+}
+
+
+def _body_pattern(decimal: str) -> str:
+    groups = "|".join(rf"\d{{1,3}}(?:{sep}\d{{3}})+" for sep in _GROUPS[decimal])
+    mark = re_escape(decimal)
+    return rf"^(?:\d+|{groups})(?:{mark}\d+)?$|^{mark}\d+$"
+
+
+def re_escape(char: str) -> str:
+    return "\\" + char if char in ".^$*+?()[]{}|\\" else char
+
+
+def _normalised(col: pl.Expr) -> pl.Expr:
+    return (
+        col.str.replace_all(_SPACES, " ")
+        .str.replace_all(_MINUS, "-")
+        .str.strip_chars()
+    )
+
+
+def _parse_expr(col: pl.Expr, decimal: str) -> pl.Expr:
+    """String → Decimal(38,4); null for empty or unreadable values."""
+    text = _normalised(col)
+    credit = text.str.contains(r"(?i)(?:^|[\s\d.])CR\.?$")
+    debit = text.str.contains(r"(?i)(?:^|[\s\d.])DR\.?$")
+    text = text.str.replace(r"(?i)\s*[CD]R\.?$", "")
+    text = (
+        text.str.replace_all(_SYMBOLS, "")
+        .str.strip_chars()
+        .str.replace(_LEADING_CODE, "")
+        .str.replace(_TRAILING_CODE, "")
+        .str.strip_chars()
+    )
+    parens = text.str.contains(r"^[-+]?\s*\(.*\)$")
+    text = text.str.replace(r"^([-+]?)\s*\((.*)\)$", "$1$2").str.strip_chars()
+    leading_minus = text.str.contains(r"^-")
+    trailing_minus = text.str.contains(r"\d\s*-$")
+    text = (
+        text.str.replace(r"^[-+]+\s*", "")
+        .str.replace(r"\s*[-+]$", "")
+        .str.replace(_LEADING_CODE, "")  # "- EUR 5" and "+ £1,100.00" after the sign
+        .str.strip_chars()
+    )
+    valid = text.str.contains(_body_pattern(decimal))
+    group_chars = "".join(_GROUPS[decimal]).replace("\\", "")
+    digits = text.str.replace_all(f"[{re_escape_class(group_chars)}]", "")
+    if decimal == ",":
+        digits = digits.str.replace(",", ".", literal=True)
+    # Trailing zeros beyond four places are harmless (`-3.77000`); real digits there are not.
+    digits = digits.str.replace(r"(\.\d{4})0+$", "$1")
+    valid = valid & ~digits.str.contains(r"\.\d{5,}$")
+    negative = (leading_minus | parens | trailing_minus | debit) & ~credit
+    signed = pl.when(negative).then(pl.lit("-") + digits).otherwise(digits)
+    return pl.when(valid).then(signed).otherwise(None).cast(schema.AMOUNT, strict=False)
+
+
+def re_escape_class(chars: str) -> str:
+    return "".join("\\" + c if c in "]\\^-" else c for c in chars)
+
+
+def _valid_expr(col: pl.Expr, decimal: str) -> pl.Expr:
+    return _parse_expr(col, decimal).is_not_null()
+
+
+def infer_decimal_mark(values: pl.Series, prefer: str | None = None) -> str:
+    """The mark ('.' or ',') that reads every non-empty value; a tie goes to `prefer`, else '.'.
+
+    A column holding only ambiguous values such as `1.000` is read the way the profile or the
+    locale says, never guessed value by value.
+    """
+    distinct = values.drop_nulls().unique()
+    distinct = distinct.filter(distinct.str.strip_chars() != "")
+    if distinct.is_empty():
+        return prefer or "."
+    frame = pl.DataFrame({"v": distinct}).select(
+        point=_valid_expr(pl.col("v"), ".").sum(),
+        comma=_valid_expr(pl.col("v"), ",").sum(),
+    )
+    point, comma = int(frame["point"][0]), int(frame["comma"][0])
+    if point == comma:
+        return prefer or "."
+    return "." if point > comma else ","
+
+
+def parse_amounts(values: pl.Series, decimal: str | None = None,
+                  prefer: str | None = None) -> pl.Series:
+    """A String series as Decimal(38,4): null where empty or unreadable (the caller says why)."""
+    mark = decimal or infer_decimal_mark(values, prefer)
+    return per_distinct(values, lambda col: _parse_expr(col, mark), schema.AMOUNT)
+
+
+def per_distinct(values: pl.Series, rule: object, dtype: pl.DataType) -> pl.Series:
+    """Apply an expression-building `rule` to each distinct value once, then map back."""
+    assert callable(rule)
+    source = values.cast(pl.String).rename("v")
+    distinct = pl.DataFrame({"v": source.unique()})
+    mapped = distinct.with_columns(out=rule(pl.col("v")).cast(dtype))
+    joined = pl.DataFrame({"v": source}).join(
+        mapped, on="v", how="left", nulls_equal=True, maintain_order="left"
+    )
+    return joined["out"].rename(values.name)
+
+
+def parse_amount(text: str, decimal: str | None = None) -> Decimal:
+    """One amount (for importers that meet them one at a time); raises ValueError."""
+    result = parse_amounts(pl.Series([text], dtype=pl.String), decimal)[0]
+    if result is None:
+        raise ValueError(f"not an amount: {text!r}")
+    return Decimal(result)

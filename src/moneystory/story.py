@@ -1,0 +1,60 @@
+"""Service: the money story of one year, from the store to a `YearReview`.
+
+Reads the enriched transactions once for the window the analyzers need (the year, the one before
+for the comparison, and one more so yearly subscriptions and BNPL plans that began earlier are
+recognised), then hands that one frame to the recurring, BNPL and review analyzers.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from moneystory import analysis, pledges
+from moneystory.analyzers import bnpl, recurring, review
+from moneystory.errors import MoneystoryError, UsageProblem
+from moneystory.paths import Home
+
+HISTORY_YEARS = 2  # years before the reviewed one that the stream and plan detectors see
+
+
+def year_review(
+    home: Home, year: int, *, account: str | None = None, today: date | None = None
+) -> review.YearReview:
+    """The review of `year` (all accounts, or one); raises when the year has no transactions."""
+    if not 1900 <= year <= 2200:
+        raise UsageProblem(f"{year} is not a year to review", hint="Give a year such as 2023")
+    window = analysis.transactions(
+        home, account=account, start=date(year - HISTORY_YEARS, 1, 1), end=date(year, 12, 31)
+    ).collect()  # one read and one enrichment, shared by the three analyzers below
+    if window.filter(pl.col("date").dt.year() == year).is_empty():
+        raise _no_data(home, year, account)
+    as_of = min(date(year, 12, 31), today or date.today())
+    lf = window.lazy()
+    return review.review_year(
+        lf, year,
+        streams=recurring.find_streams(lf, as_of),
+        bnpl=bnpl.find_bnpl(lf, as_of),
+        pledge=pledges.adherence_for_year(home, year),
+    )
+
+
+def _no_data(home: Home, year: int, account: str | None) -> MoneystoryError:
+    span = (
+        analysis.transactions(home, account=account)
+        .select(first=pl.col("date").min(), last=pl.col("date").max())
+        .collect()
+        .row(0, named=True)
+    )
+    where = f" for account {account}" if account else ""
+    if span["first"] is None:
+        return MoneystoryError(
+            f"there are no transactions{where} to review",
+            hint="Import your bank exports first: `moneystory import FILE...`",
+        )
+    return MoneystoryError(
+        f"there are no transactions{where} in {year}",
+        hint=f"The store covers {span['first']} to {span['last']}; import {year}'s statements "
+        "or choose a year in that range",
+    )

@@ -1,0 +1,172 @@
+"""Dedup and exactness invariants, for any statement hypothesis can think of.
+
+- importing a file twice adds nothing;
+- a statement split into overlapping pieces (whole days) imported in any order equals the whole;
+- identical rows within one file are all kept;
+- sums are exact, to the last decimal.
+
+Most run below the parser (ParsedFile built here) so they test the store and dedup alone; one
+goes through the real CSV importer with a Chase-style file.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from moneystory import ingest
+from moneystory.importers.base import ImportOptions
+from moneystory.paths import resolve_home
+from moneystory.store import Store
+
+START = date(2024, 1, 1)
+SETTINGS = settings(max_examples=40, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+descriptions = st.sampled_from([
+    "STARBUCKS STORE 03446", "NETFLIX.COM", "TRADER JOE S #123", "PAYROLL ACME", "ATM WITHDRAWAL",
+    "Zelle payment to MOM", "AMZN Mktp US*2K4", "Café Zürich",
+])
+amounts = st.one_of(
+    st.integers(-500_000, 500_000).map(lambda c: Decimal(c).scaleb(-2)),
+    st.integers(-10_000_000, 10_000_000).map(lambda c: Decimal(c).scaleb(-4)),
+)
+rows_strategy = st.lists(
+    st.tuples(st.integers(0, 20), amounts, descriptions), min_size=1, max_size=40
+).map(lambda rows: sorted(rows, key=lambda r: r[0]))  # a statement is in date order
+
+
+def as_tuples(rows: list[tuple[int, Decimal, str]]) -> list[tuple[str, str, str]]:
+    return [((START + timedelta(days=d)).isoformat(), str(a), text) for d, a, text in rows]
+
+
+@contextmanager
+def fresh_store() -> Iterator[Store]:
+    with tempfile.TemporaryDirectory() as folder:
+        yield Store(resolve_home(Path(folder) / "home"))
+
+
+def _import(store: Store, make_parsed, rows) -> ingest.FileResult:  # type: ignore[no-untyped-def]
+    return ingest.import_parsed(store, Path("s.csv"), b"", make_parsed(as_tuples(rows)))
+
+
+def stored(store: Store) -> pl.DataFrame:
+    return store.scan().select("txn_id", "date", "amount", "description").collect()
+
+
+@SETTINGS
+@given(rows=rows_strategy)
+def test_importing_a_file_twice_adds_nothing(make_parsed, rows) -> None:  # type: ignore[no-untyped-def]
+    with fresh_store() as store:
+        first = _import(store, make_parsed, rows)
+        before = stored(store).sort("txn_id")
+        second = _import(store, make_parsed, rows)
+        assert first.added == len(rows)
+        assert (second.added, second.duplicates) == (0, len(rows))
+        assert stored(store).sort("txn_id").equals(before)
+
+
+@st.composite
+def overlapping_pieces(draw):  # type: ignore[no-untyped-def]
+    """A statement and pieces of it cut at day boundaries, each reaching back some whole days."""
+    rows = draw(rows_strategy)
+    last_day = rows[-1][0]
+    cuts = sorted(draw(st.sets(st.integers(1, max(1, last_day)), max_size=4)))
+    bounds = [0, *[c for c in cuts if c <= last_day], last_day + 1]
+    pieces = []
+    for low, high in zip(bounds, bounds[1:], strict=False):
+        back = draw(st.integers(0, 5))  # the overlap with the piece before, in whole days
+        pieces.append([r for r in rows if max(0, low - back) <= r[0] < high])
+    order = draw(st.permutations(range(len(pieces))))
+    return rows, [pieces[i] for i in order]
+
+
+@SETTINGS
+@given(case=overlapping_pieces())
+def test_overlapping_pieces_in_any_order_equal_the_whole(make_parsed, case) -> None:  # type: ignore[no-untyped-def]
+    rows, pieces = case
+    with fresh_store() as whole, fresh_store() as pieced:
+        _import(whole, make_parsed, rows)
+        for piece in pieces:
+            if piece:
+                _import(pieced, make_parsed, piece)
+        assert stored(pieced).sort("txn_id").equals(stored(whole).sort("txn_id"))
+        assert stored(pieced).height == len(rows)
+
+
+@SETTINGS
+@given(row=st.tuples(st.integers(0, 20), amounts, descriptions), copies=st.integers(2, 6),
+       others=rows_strategy)
+def test_identical_rows_in_one_file_are_all_kept(make_parsed, row, copies, others) -> None:  # type: ignore[no-untyped-def]
+    rows = sorted([*others, *([row] * copies)], key=lambda r: r[0])
+    with fresh_store() as store:
+        result = _import(store, make_parsed, rows)
+        assert result.added == len(rows)
+        kept = stored(store)
+        same = kept.filter((pl.col("description") == row[2]) & (pl.col("amount") == row[1])
+                           & (pl.col("date") == START + timedelta(days=row[0])))
+        assert same.height >= copies
+        assert kept["txn_id"].n_unique() == len(rows)
+
+
+@SETTINGS
+@given(rows=rows_strategy)
+def test_sums_are_exact(make_parsed, rows) -> None:  # type: ignore[no-untyped-def]
+    with fresh_store() as store:
+        _import(store, make_parsed, rows)
+        amounts_back = stored(store)["amount"]
+        expected = sum((a for _, a, _ in rows), Decimal(0))
+        assert amounts_back.sum() == expected
+        assert sum(amounts_back.to_list(), Decimal(0)) == expected
+        assert Counter(amounts_back.to_list()) == Counter(a for _, a, _ in rows)
+
+
+# ---------------------------------------------------------------- through the CSV importer
+
+def chase_csv(rows: list[tuple[int, Decimal, str]]) -> str:
+    lines = ["Details,Posting Date,Description,Amount,Type,Balance,Check or Slip #"]
+    balance = Decimal("10000.00")
+    for day, amount, text in rows:
+        cents = amount.quantize(Decimal("0.01"))
+        balance += cents
+        when = START + timedelta(days=day)
+        kind = "CREDIT" if cents > 0 else "DEBIT"
+        lines.append(f'{kind},{when:%m/%d/%Y},"{text}",{cents},MISC,{balance},,')
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=overlapping_pieces())
+def test_csv_pieces_through_the_importer_equal_the_whole(case) -> None:  # type: ignore[no-untyped-def]
+    rows, pieces = case
+    rows = [(d, a.quantize(Decimal("0.01")), t) for d, a, t in rows if a.quantize(
+        Decimal("0.01")) != 0]
+    if not rows:
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        whole_file = base / "whole.csv"
+        whole_file.write_text(chase_csv(rows))
+        options = ImportOptions()  # detected by content, like a user's import
+        whole, pieced = Store(resolve_home(base / "a")), Store(resolve_home(base / "b"))
+        ingest.import_file(whole, whole_file, options=options)
+        for i, piece in enumerate(pieces):
+            piece = [(d, a.quantize(Decimal("0.01")), t) for d, a, t in piece
+                     if a.quantize(Decimal("0.01")) != 0]
+            if piece:
+                path = base / f"piece{i}.csv"
+                path.write_text(chase_csv(piece))
+                ingest.import_file(pieced, path, options=options)
+        assert stored(pieced).sort("txn_id").equals(stored(whole).sort("txn_id"))
+        assert stored(whole).height == len(rows)
+        assert stored(whole)["amount"].sum() == sum((a for _, a, _ in rows), Decimal(0))
