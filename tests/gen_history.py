@@ -19,6 +19,7 @@ from decimal import Decimal
 import polars as pl
 
 from moneystory import schema
+from moneystory.analyzers.recurring import Stream
 
 CENT = Decimal("0.01")
 
@@ -110,6 +111,7 @@ class Spec:
     stop_after_days: int | None = None  # cancellation
     shift: str = "forward"  # forward, backwards (payroll) or none
     delay: int = 0  # up to this many days of posting delay
+    skip: tuple[int, ...] = ()  # occurrences that never happened
 
 
 def fixed(value: str) -> Callable[[random.Random, int, date], Decimal]:
@@ -130,7 +132,8 @@ def specs(start: date, suffix: str = "") -> list[Spec]:
     return [
         Spec(f"Netflix{s}", "monthly", lambda a, b: monthly_dates(a, b, 15),
              rising("10.99", "12.99", add_months(start, 14, 1)), delay=2),
-        Spec(f"Spotify{s}", "monthly", lambda a, b: monthly_dates(a, b, 31), fixed("9.99")),
+        Spec(f"Spotify{s}", "monthly", lambda a, b: monthly_dates(a, b, 31), fixed("9.99"),
+             skip=(7,)),
         Spec(f"Apple{s}", "monthly", lambda a, b: monthly_dates(a, b, 3), fixed("2.99")),
         Spec(f"Apple{s}", "monthly", lambda a, b: monthly_dates(a, b, 21), fixed("10.99")),
         Spec(f"City Power{s}", "monthly", lambda a, b: monthly_dates(a, b, 5),
@@ -178,6 +181,8 @@ def _expand(spec: Spec, account: str, start: date, end: date, rng: random.Random
         end, first + timedelta(days=spec.stop_after_days))
     rows = []
     for i, nominal in enumerate(spec.dates(first, last)):
+        if i in spec.skip:  # a failed payment: that month has no charge
+            continue
         d = nominal
         if spec.shift != "none":
             d = business_day(d, backwards=spec.shift == "backwards")
@@ -213,6 +218,9 @@ def _traps(account: str, start: date, end: date, rng: random.Random, card: str |
                 "general_merchandise")
         if rng.random() < 0.04:
             add(d, Decimal(rng.randint(700, 4500)) / 100, f"Uber{suffix}", "transportation")
+        if rng.random() < 0.03:  # app purchases at the merchant of two subscriptions
+            add(d, Decimal(rng.choice(["0.99", "1.99", "4.99", "6.99", "14.99", "19.99"])),
+                f"Apple{suffix}", "subscriptions")
         if rng.random() < 0.05:
             add(d, Decimal(rng.randint(1800, 9000)) / 100, f"Bistro {rng.randint(1, 40)}{suffix}",
                 "restaurants")
@@ -280,6 +288,45 @@ def row(account: str, d: date, amount: str, merchant: str, *, card: str | None =
     value = Decimal(amount)
     return _Row(account, d, value, description or merchant.upper(), merchant, category,
                 kind or ("income" if value > 0 else "purchase"), card)
+
+
+def score(history: History, streams: list[Stream]) -> tuple[float, float, list[str]]:
+    """(precision, recall, problems): a detection is right when it holds most of one true
+    stream's transactions, no more than a few others, with the true cadence."""
+    owner: dict[str, int] = {}
+    for index, truth in enumerate(history.truth):
+        for txn in truth.txn_ids:
+            owner[txn] = index
+    matched: set[int] = set()
+    problems: list[str] = []
+    right = 0
+    for stream in streams:
+        hits: dict[int, int] = {}
+        for txn in stream.txn_ids:
+            if txn in owner:
+                hits[owner[txn]] = hits.get(owner[txn], 0) + 1
+        best = max(hits, key=lambda k: hits[k], default=None)
+        truth: TruthStream | None = history.truth[best] if best is not None else None
+        ok = (
+            truth is not None and best not in matched
+            and hits[best] >= 0.8 * len(truth.txn_ids)  # type: ignore[index]
+            and hits[best] >= 0.8 * len(stream.txn_ids)  # type: ignore[index]
+            and truth.cadence == stream.cadence
+        )
+        if ok:
+            right += 1
+            matched.add(best)  # type: ignore[arg-type]
+        else:
+            problems.append(f"wrong: {stream.account_id} {stream.merchant} {stream.cadence} "
+                            f"x{stream.occurrences} (truth: {truth and truth.cadence})")
+    for index, truth in enumerate(history.truth):
+        if index not in matched:
+            problems.append(f"missed: {truth.account_id} {truth.merchant} {truth.cadence} "
+                            f"x{len(truth.txn_ids)}")
+    precision = right / len(streams) if streams else 0.0
+    recall = len(matched) / len(history.truth)
+    return precision, recall, problems
+
 
 
 if __name__ == "__main__":

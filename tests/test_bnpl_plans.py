@@ -150,3 +150,34 @@ def test_dates_in_descriptors_are_not_instalment_markers() -> None:
     rows.add(date(2023, 3, 12), "-30.00", "SP AFF* ALLBIRDS 03/12")
     plan = _only(find_bnpl(rows.lazy(), as_of=date(2023, 3, 13)).plans, "Affirm")
     assert plan.merchant == "Allbirds" and plan.instalments_total == 4
+
+
+def test_a_plan_first_seen_at_instalment_3_began_before_the_data() -> None:
+    rows = Rows()
+    rows.add(date(2022, 12, 1), "-5.00", "TESCO")  # the account's statements start here
+    rows.add(date(2022, 12, 19), "-22.49", "KLARNA*ZALANDO Rate 3 von 4 Bestellnr. 1")
+    rows.add(date(2023, 1, 2), "-22.49", "KLARNA*ZALANDO Rate 4 von 4 Bestellnr. 1")
+    plan = _only(find_bnpl(rows.lazy(), as_of=date(2023, 2, 1)).plans, "Klarna")
+    assert (plan.instalments_paid, plan.instalments_total) == (4, 4)
+    assert plan.paid == Decimal("89.96") and plan.began_before_data
+    assert [plan.instalment_number(t) for t in plan.txn_ids] == [3, 4]
+    assert plan.expected_payoff == date(2023, 1, 2)
+
+
+def test_an_unfinished_plan_at_the_start_of_the_data_may_be_older() -> None:
+    rows = Rows()
+    rows.every(date(2023, 3, 1), 14, 2, "-30.00", "AFTERPAY")  # first rows of the account
+    rows.every(date(2023, 5, 1), 14, 2, "-20.00", "AFTERPAY")
+    early, late = find_bnpl(rows.lazy(), as_of=date(2023, 5, 16)).plans
+    assert early.began_before_data and not late.began_before_data
+
+
+def test_row_order_does_not_change_the_plans() -> None:
+    rows = Rows()
+    rows.every(date(2023, 1, 5), 14, 4, "-25.00", "AFTERPAY* ULTA BEAUTY")
+    rows.every(date(2023, 6, 1), 14, 4, "-50.00", "BESTBUY 00123")
+    rows.every(date(2023, 3, 1), 30, 3, "-40.00", "DIRECT DEBIT KLARNA BANK AB")
+    rows.every(date(2023, 1, 3), 30, 12, "-9.99", "NETFLIX.COM")
+    forward = find_bnpl(rows.lazy(), as_of=date(2023, 12, 1))
+    backward = find_bnpl(rows.lazy().reverse(), as_of=date(2023, 12, 1))
+    assert forward == backward and len(forward.plans) == 3

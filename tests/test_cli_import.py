@@ -184,3 +184,12 @@ def test_listings_on_an_empty_home(cli, command: str) -> None:  # type: ignore[n
     assert result.exit_code == 0, result.output
     body = cli(command, "--json")
     assert json.loads(body.stdout)[command] == []
+
+
+def test_undo_json_and_the_store_after_it(cli, cli_json, home_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    (march,) = _imported(cli_json, MARCH)
+    body = cli_json("imports", "undo", march["import_id"][:8])
+    assert body["undone"]["import_id"] == march["import_id"]
+    assert body["undone"]["undone_at"]
+    assert cli_json("accounts")["accounts"] == []
+    assert not list((home_dir / "store" / "batches").iterdir())

@@ -58,10 +58,10 @@ def test_life_of_a_pledge(cli, statement, monkeypatch: pytest.MonkeyPatch) -> No
     body = json.loads(broken.stdout)
     assert len(body["pledges"]) == 1
     [violation] = body["violations"]
-    assert {k: violation[k] for k in ("date", "merchant", "amount", "provider", "rule",
-                                      "account_id")} == {
-        "date": "2024-02-10", "merchant": "KLARNA*ZALANDO", "amount": -60,
-        "provider": "Klarna", "rule": "bnpl", "account_id": "chk"}
+    assert {k: violation[k] for k in ("date", "amount", "provider", "rule", "account_id")} == {
+        "date": "2024-02-10", "amount": -60, "provider": "Klarna", "rule": "bnpl",
+        "account_id": "chk"}
+    assert "zalando" in violation["merchant"].lower()  # the shop, however enrichment names it
     assert violation["txn_id"] and violation["plan"]["instalments_total"] == 4
     assert cli("check").exit_code == 3
 
@@ -127,4 +127,5 @@ def test_gambling_pledge_flags_bets(cli, statement, monkeypatch: pytest.MonkeyPa
     assert "Pledge broken" in imported.output
     _at(monkeypatch, "2024-02-10")
     body = json.loads(cli("check", "--json").stdout)
-    assert [(v["merchant"], v["rule"]) for v in body["violations"]] == [("BET365 LTD", "gambling")]
+    assert [(v["date"], v["rule"]) for v in body["violations"]] == [("2024-02-05", "gambling")]
+    assert "bet365" in body["violations"][0]["merchant"].lower()

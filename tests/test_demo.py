@@ -95,9 +95,14 @@ def test_demo_lists_the_holders_of_the_lost_card(demo_run: dict) -> None:
     if "card-changed" not in _registered():
         pytest.skip("`card-changed` is not registered yet")
     output = str(demo_run["output"])
-    section = output.split("who holds it")[-1].split("Tracking the replacement")[0]
-    for merchant in ("Netflix", "Spotify", "Disney"):
-        assert merchant.lower() in section.lower(), section
+    holders = output.split("who holds it")[-1].split("which merchants have moved")[0]
+    for merchant in ("Netflix", "Spotify", "Disney", "Uber", "Afterpay"):
+        assert merchant.lower() in holders.lower(), holders
+    moved = output.split("which merchants have moved")[-1].split("A pledge")[0]
+    states = EXPECTED["card_replacement"]["holders"]
+    for merchant in ("Netflix", "Spotify", "GEICO", "Namecheap"):
+        line = next(x for x in moved.splitlines() if merchant.lower() in x.lower())
+        assert states[merchant].split()[0] in line, line
 
 
 def test_steps_skip_commands_this_version_lacks(monkeypatch: pytest.MonkeyPatch,
@@ -117,3 +122,14 @@ def test_example_files_come_from_the_source_tree_or_the_package() -> None:
     files = service.example_files()
     assert [p.name for p in files] == sorted(EXPECTED["files"])
     assert all(p.is_file() and p.stat().st_size > 1000 for p in files)
+
+
+def test_the_wheel_ships_the_statements_as_package_data() -> None:
+    """`moneystory demo` from an installed wheel reads moneystory/examples_data/."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    mapping = config["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    source = next(src for src, dest in mapping.items() if dest == f"moneystory/{service.PACKAGED}")
+    assert (root / source).resolve() == service.SOURCE_TREE

@@ -76,10 +76,13 @@ def test_ids_do_not_depend_on_the_rest_of_the_file(make_parsed) -> None:  # type
     assert set(shuffled["txn_id"]) == set(whole["txn_id"])
 
 
-def test_description_whitespace_and_case_do_not_change_the_key(make_parsed) -> None:  # type: ignore[no-untyped-def]
+def test_description_case_does_not_change_the_key(make_parsed) -> None:  # type: ignore[no-untyped-def]
+    # whitespace is squashed by the importers (importers.base.squash), case here
     plain = _identity(make_parsed([("2024-05-01", "-3.75", "Blue Bottle Coffee")]))
-    messy = _identity(make_parsed([("2024-05-01", "-3.75", "  BLUE   bottle\tCOFFEE ")]))
-    assert plain["content_key"].to_list() == messy["content_key"].to_list()
+    upper = _identity(make_parsed([("2024-05-01", "-3.75", "BLUE BOTTLE coffee")]))
+    other = _identity(make_parsed([("2024-05-01", "-3.75", "Blue Bottle Tea")]))
+    assert plain["content_key"].to_list() == upper["content_key"].to_list()
+    assert plain["content_key"].to_list() != other["content_key"].to_list()
 
 
 def test_amount_date_account_and_currency_are_part_of_the_key(make_parsed) -> None:  # type: ignore[no-untyped-def]
@@ -219,3 +222,24 @@ def test_identity_scales_to_many_rows_with_repeats(make_parsed) -> None:  # type
             for i in range(200_000)]
     ids = _identity(make_parsed(rows))
     assert ids["txn_id"].n_unique() == 200_000
+
+
+# ---------------------------------------------------------------- fuzzy suggestions
+
+def test_a_near_duplicate_is_suggested_but_never_dropped(store: Store, make_parsed) -> None:  # type: ignore[no-untyped-def]
+    _import(store, make_parsed([("2024-05-02", "-60.00", "SHELL OIL 5744 SEATTLE WA")]))
+    result = _import(store, make_parsed([
+        ("2024-05-05", "-60.00", "SHELL OIL 57444 SEATTLE"),  # 3 days later, similar text
+        ("2024-05-05", "-60.00", "PIZZA PALACE"),  # same amount, other text
+        ("2024-05-09", "-60.00", "SHELL OIL 5744 SEATTLE WA"),  # a week later: a new fill-up
+    ]))
+    assert result.added == 3  # nothing dropped
+    (dup,) = result.possible_duplicates
+    assert dup["line"] == 2 and dup["description"] == "SHELL OIL 57444 SEATTLE"
+    assert str(dup["stored_date"]) == "2024-05-02"
+    assert store.scan().collect().height == 4
+
+
+def test_no_suggestions_on_an_empty_store_or_a_pure_reimport(store: Store, make_parsed) -> None:  # type: ignore[no-untyped-def]
+    assert _import(store, make_parsed(ROWS)).possible_duplicates == []
+    assert _import(store, make_parsed(ROWS)).possible_duplicates == []

@@ -42,6 +42,7 @@ def column(parsed: ParsedFile, name: str) -> list[object]:
     "  <ofx><signonmsgsrsv1>",
     '<?xml version="1.0"?>\n<?OFX OFXHEADER="200" VERSION="220"?>\n<OFX>',
     '<?OFX OFXHEADER="200" VERSION="202"?><OFX>',
+    "DATA:OFXSGML\nVERSION:102\n\n<OFX>",
 ])
 def test_sniff_recognises_ofx_by_content(head: str) -> None:
     assert ofx.IMPORTER.sniff(head)
@@ -170,6 +171,21 @@ def _trn(fitid: str, amount: str, day: str = "20240101", extra: str = "") -> str
             f"<NAME>SHOP {fitid}{extra}</STMTTRN>\n")
 
 
+def test_unclosed_transactions_end_at_the_next_one_or_the_list_end() -> None:
+    body = "".join(_trn(str(i), f"-{i}.00").replace("</STMTTRN>", "") for i in (1, 2, 3))
+    parsed = parse_text(_statement(body, "<LEDGERBAL><BALAMT>7.00<DTASOF>20240101</LEDGERBAL>"))
+    assert column(parsed, "amount") == [Decimal("-1"), Decimal("-2"), Decimal("-3")]
+    assert column(parsed, "description") == ["SHOP 1", "SHOP 2", "SHOP 3"]
+
+
+def test_transaction_currency_overrides_curdef() -> None:
+    body = (_trn("1", "-10.00", extra="<CURRENCY><CURRATE>1.1<CURSYM>EUR</CURRENCY>")
+            + _trn("2", "-5.00", extra="<ORIGCURRENCY><CURRATE>1.1<CURSYM>EUR</ORIGCURRENCY>"))
+    parsed = parse_text(_statement(body))
+    assert column(parsed, "currency") == ["EUR", "USD"]  # ORIGCURRENCY: already in CURDEF
+    assert parsed.accounts[0].currency == "USD"
+
+
 def test_correctaction_replace_and_delete() -> None:
     body = (
         _trn("1", "-10.00") + _trn("2", "-20.00") + _trn("3", "-30.00")
@@ -213,8 +229,15 @@ def test_truncated_file_names_the_line_and_what_to_do() -> None:
     error = caught.value
     assert error.line == 25
     assert "cut off" in error.message and "STMTTRN" in error.message
-    assert "download the statement again" in (error.hint or "")
+    assert "download the statement again" in (error.hint or "").lower()
     assert "cut.ofx:25" in error.sentence()
+
+
+def test_missing_closing_ofx_after_complete_statements_is_only_a_warning() -> None:
+    text = _statement(_trn("1", "-1.00")).replace("</BANKMSGSRSV1></OFX>", "")
+    parsed = parse_text(text)
+    assert column(parsed, "amount") == [Decimal("-1.00")]
+    assert any("</OFX>" in w for w in parsed.warnings)
 
 
 def test_statement_without_transactions_is_valid() -> None:
@@ -300,3 +323,55 @@ def test_sgml_and_xml_forms_agree(rows: list[tuple[Decimal, date, str]]) -> None
     sgml = parse_text(_render(rows, xml=False, one_line=False)).frame
     xml = parse_text(_render(rows, xml=True, one_line=True)).frame
     assert sgml.drop("source_row").equals(xml.drop("source_row"))
+
+
+# ---------------------------------------------------------------- through the command line
+
+def test_cli_truncated_ofx_is_one_sentence_and_changes_nothing(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    whole = tmp_path / "whole.ofx"
+    whole.write_bytes((FIXTURES / "xml-creditcard-v220.ofx").read_bytes())
+    assert cli("import", str(whole)).exit_code == 0
+    cut = tmp_path / "cut.ofx"
+    data = (FIXTURES / "sgml-savings-quirks.ofx").read_bytes()
+    cut.write_bytes(data[: data.index(b"<FITID>A2")])
+    result = cli("import", str(cut))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "cut.ofx:25" in result.output and "cut off" in result.output
+    accounts = cli("accounts", "--json")
+    assert '"transactions": 2' in accounts.stdout  # only the first, whole import
+
+
+def test_cli_imports_ofx_with_card_last4_masked(cli_json, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "statement.qfx"
+    path.write_bytes((FIXTURES / "xml-creditcard-v220.ofx").read_bytes())
+    (imported,) = cli_json("import", str(path))["imports"]
+    assert imported["format"] == "ofx" and imported["added"] == 2
+    rows = cli_json("transactions")["transactions"]
+    assert {row["card_last4"] for row in rows} == {"9876"}
+    assert sorted(row["amount"] for row in rows) == [-15.49, 200]
+    assert all("4111" not in row["account_id"] for row in rows)
+
+
+_tags = st.sampled_from(["<OFX>", "</OFX>", "<STMTRS>", "</STMTRS>", "<CCSTMTRS>", "<STMTTRN>",
+                         "</STMTTRN>", "<BUYSTOCK>", "<TRNAMT>", "<TOTAL>", "<DTPOSTED>",
+                         "<ACCTID>", "<BANKACCTFROM>", "</BANKACCTFROM>", "<LEDGERBAL>",
+                         "<BALAMT>", "</LEDGERBAL>", "<CURRENCY>", "<CURSYM>", "<ACCTBAL>",
+                         "<CORRECTFITID>", "<CORRECTACTION>", "<FITID>", "<NAME>", "</NAME>"])
+_values = st.sampled_from(["", "20240101", "-1.00", "x", "&amp;", "DELETE", "REPLACE", "1",
+                           "\n", "EUR", "99999999999999999999999999999999999999"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(pieces=st.lists(st.tuples(_tags, _values), max_size=40))
+def test_any_tag_soup_parses_or_fails_with_a_statement_error(
+    pieces: list[tuple[str, str]]
+) -> None:
+    text = "OFXHEADER:100\n\n<OFX>" + "".join(tag + value for tag, value in pieces)
+    try:
+        parsed = parse_text(text)
+    except StatementError as error:
+        assert error.path is not None
+    else:
+        assert parsed.frame["amount"].null_count() == 0
+        assert parsed.frame["date"].null_count() == 0

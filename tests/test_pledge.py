@@ -129,3 +129,14 @@ def test_a_plan_seen_only_by_its_schedule_is_a_low_confidence_violation() -> Non
     [violation] = find_violations(lf, _pledge(), find_bnpl(lf, date(2023, 12, 31)))
     assert (violation.rule, violation.confidence) == ("bnpl-schedule", "low")
     assert violation.txn_id == "t0"
+
+
+def test_statements_that_start_after_the_pledge_give_old_plans_the_doubt() -> None:
+    rows = [("2023-06-05", "-25.00", "AFTERPAY* ULTA", None),  # first row held: maybe 2 of 4
+            ("2023-06-19", "-25.00", "AFTERPAY* ULTA", None),
+            ("2023-07-10", "-60.00", "KLARNA*ZALANDO", None)]
+    lf = _frame(rows)
+    pledge = _pledge(since=date(2023, 5, 1))
+    report = find_bnpl(lf, date(2023, 7, 11))
+    assert _violations(lf, pledge, date(2023, 7, 11)) == ["t2"]
+    assert [p.provider for p in legacy_plans(pledge, report)] == ["Afterpay"]

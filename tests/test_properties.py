@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 
 import polars as pl
@@ -83,7 +84,7 @@ def overlapping_pieces(draw):  # type: ignore[no-untyped-def]
     cuts = sorted(draw(st.sets(st.integers(1, max(1, last_day)), max_size=4)))
     bounds = [0, *[c for c in cuts if c <= last_day], last_day + 1]
     pieces = []
-    for low, high in zip(bounds, bounds[1:], strict=False):
+    for low, high in pairwise(bounds):
         back = draw(st.integers(0, 5))  # the overlap with the piece before, in whole days
         pieces.append([r for r in rows if max(0, low - back) <= r[0] < high])
     order = draw(st.permutations(range(len(pieces))))

@@ -143,3 +143,19 @@ def test_generated_file_parses_back_exactly(
         # Only a day-first file whose days are all <= 12 may be misread, and then it says so.
         assert order == "D/M/Y" and all(day.day <= 12 for day in days)
         assert parsed.warnings and "M/D/Y" in parsed.warnings[0]
+
+
+_lines = st.sampled_from(["!Type:Bank", "!Type:CCard", "!Type:Invst", "!Account", "NName",
+                          "!Option:AutoSwitch", "!Clear:AutoSwitch", "^", "D1/2/03", "D13/13/13",
+                          "D12/31'99", "Dxx", "T-1,000.00", "T1.234,56", "Tabc", "U5", "PPayee",
+                          "M", "L--Split--", "SCat", "$-1", "E", "### note", "", "D"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines=st.lists(_lines, max_size=40))
+def test_any_line_soup_parses_without_crashing(lines: list[str]) -> None:
+    parsed = parse_text("!Type:Bank\n" + "\n".join(lines))
+    assert parsed.frame["amount"].null_count() == 0
+    assert parsed.frame["date"].null_count() == 0
+    records_end = lines.count("^") + sum(line.startswith("!") for line in lines) + 1
+    assert parsed.frame.height + len(parsed.rejected) <= records_end

@@ -248,6 +248,9 @@ def test_subscriptions_price_rise_and_duplicates(ledger: Rows) -> None:
     assert all(d.year == 2023 for d in spotify.charge_dates)
     assert subs.started == ["Apple Music"]
     assert subs.yearly_cost == sum(s.yearly_cost for s in subs.items)
+    assert review.top_expenses[0].merchant == "Landlord"
+    assert review.top_one_off_expenses[0].merchant == "Toy Shop"  # rent is a recurring charge
+    assert "Landlord" not in {e.merchant for e in review.top_one_off_expenses}
     kinds = {r.kind: r for r in review.recommendations}
     price = kinds["price_rise"]
     assert price.yearly_saving == D("12.00")  # (10.99 - 9.99) x 12
@@ -285,6 +288,8 @@ def test_fees_by_type_and_their_advice() -> None:
                    description="FOREIGN TRANSACTION FEE") for m in (2, 3)]
     rows.add(date(2023, 4, 2), "-3.00", "Bank", "bank_fees", "fee", description="ATM FEE")
     rows.add(date(2023, 4, 3), "-200.00", "Cash", "other", "atm", description="ATM WITHDRAWAL")
+    rows.add(date(2023, 4, 9), "-103.50", "Cash", "transfer", "atm",
+             description="ATM WITHDRAWAL 2001 MISSION ST incl. operator fee 3.50")
     rows.add(date(2023, 5, 3), "-35.00", "Bank", "bank_fees", "fee",
              description="OVERDRAFT FEE")
     rows.add(date(2023, 5, 9), "35.00", "Bank", "bank_fees", "refund",
@@ -297,14 +302,14 @@ def test_fees_by_type_and_their_advice() -> None:
     fees = {f.type: f for f in review.fees.items}
     assert fees["foreign_transaction"].amount == D("5.00")
     assert sorted(fees["foreign_transaction"].txn_ids) == sorted(fx)
-    assert fees["atm"].amount == D("3.00")
+    assert fees["atm"].amount == D("6.50")  # 3.00 charged, 3.50 inside a withdrawal
     assert "overdraft" not in fees  # charged and refunded
     assert fees["interest"].amount == D("18.40")
     assert fees["account"].amount == D("12.00")
-    assert review.fees.total == D("38.40")  # the 200 cash withdrawal is not a fee
+    assert review.fees.total == D("41.90")  # the cash withdrawn is not a fee
     kinds = {r.kind: r for r in review.recommendations}
-    assert kinds["avoidable_fees"].yearly_saving == D("8.00")
-    assert kinds["avoidable_fees"].txn_count == 3
+    assert kinds["avoidable_fees"].yearly_saving == D("11.50")
+    assert kinds["avoidable_fees"].txn_count == 4
     assert kinds["card_interest"].yearly_saving == D("18.40")
 
 

@@ -208,3 +208,31 @@ def test_a_store_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
     store = Store(Home(data=data, config=data / "config"))
     with pytest.raises(StoreError, match="cannot write to the store"), store.writing("x"):
         pass
+
+
+class _Killed(BaseException):
+    """Stands for the process dying at that point (not an Exception: nothing may catch it)."""
+
+
+@pytest.mark.parametrize("dies_in", ["write_parquet", "replace", "write_log"])
+def test_dying_at_each_step_of_a_commit_leaves_the_store_as_before(
+    store: Store, make_parsed, monkeypatch: pytest.MonkeyPatch, dies_in: str  # type: ignore[no-untyped-def]
+) -> None:
+    _import(store, make_parsed(COFFEES))
+    before = (store.scan().collect().sort("txn_id"), store.home.import_log.read_bytes())
+
+    def die(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise _Killed
+
+    target = {"write_parquet": (pl.DataFrame, "write_parquet"), "replace": (os, "replace"),
+              "write_log": (Store, "write_log")}[dies_in]
+    with monkeypatch.context() as patched:
+        patched.setattr(*target, die)
+        with pytest.raises(_Killed):
+            _import(store, make_parsed(RENT), "b.csv")
+    assert store.scan().collect().sort("txn_id").equals(before[0])
+    assert store.home.import_log.read_bytes() == before[1]
+    result = _import(store, make_parsed(RENT), "b.csv")  # the lock is free, leftovers go
+    assert result.added == 2
+    listed = {p.name for p in store.batch_paths()}
+    assert {p.name for p in store.home.batches.iterdir()} == listed

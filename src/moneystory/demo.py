@@ -23,7 +23,6 @@ SUFFIXES = (".csv", ".ofx", ".qfx", ".qif", ".xml")
 REVIEW_YEAR = 2023
 LOST_CARD, NEW_CARD, REPLACED_ON = "4417", "8823", "2023-06-12"
 PLEDGE_FROM = "2023-07-01"
-DATA_ENDS = "2023-12-31"
 
 
 def statements_dir() -> Path:
@@ -105,12 +104,10 @@ def steps(html: Path | None) -> list[Step]:
         Step(f"Card …{LOST_CARD} was lost on {REPLACED_ON}: who holds it",
              ("card-changed", "--card", LOST_CARD, "--as-of", REPLACED_ON),
              note="Ranked by the next charge: tell these merchants the new card first."),
-        Step(f"Tracking the replacement card …{NEW_CARD}",
+        # Recording the replacement prints the status checklist as of the newest data.
+        Step(f"The replacement card …{NEW_CARD}: which merchants have moved",
              ("card-changed", "--new", NEW_CARD, "--old", LOST_CARD, "--on", REPLACED_ON),
              fallbacks=(("card-changed", "--new", NEW_CARD, "--old", LOST_CARD),)),
-        Step("Which merchants have moved (as of the end of the data)",
-             ("card-changed", "status", "--as-of", DATA_ENDS),
-             fallbacks=(("card-changed", "status"),)),
         Step(f"A pledge: no new buy-now-pay-later credit from {PLEDGE_FROM}",
              ("optout", "--from", PLEDGE_FROM, "--yes")),
         Step("Pledge check", ("check",),

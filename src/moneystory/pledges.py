@@ -3,6 +3,7 @@
 The file holds every pledge ever made plus an append-only history of events (pledged,
 extended, lift requested, lift cancelled), rewritten atomically on each change. A pledge can
 always be made stricter at once; lifting it takes its cooling-off, which cannot be shortened.
+Changes are made under the store's lock, so two `optout` at once cannot lose one.
 
 Time is passed in (`now`), never read deep inside, so tests can move it. `now_utc()` honours
 $MONEYSTORY_NOW (an ISO date or datetime) — for testing only.
@@ -10,11 +11,14 @@ $MONEYSTORY_NOW (an ISO date or datetime) — for testing only.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Concatenate, ParamSpec, TypeVar
 
 import polars as pl
 from pydantic import BaseModel, Field, ValidationError
@@ -34,6 +38,7 @@ from moneystory.analyzers.pledge import (
 from moneystory.errors import ConfigError, UsageProblem
 from moneystory.money import format_money
 from moneystory.paths import Home, atomic_write_text
+from moneystory.store import Store
 
 FILE_NAME = "pledge.json"
 MAX_COOLING_OFF_DAYS = 365
@@ -121,6 +126,22 @@ def _save(home: Home, book: PledgeBook) -> None:
     atomic_write_text(home.state / FILE_NAME, text + "\n")
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _exclusive(change: Callable[Concatenate[Home, P], R]) -> Callable[Concatenate[Home, P], R]:
+    """Read, change and write the pledge file under the store's lock: two `optout` at once
+    must not lose one of the changes."""
+
+    @functools.wraps(change)
+    def locked(home: Home, *args: P.args, **kwargs: P.kwargs) -> R:
+        with Store(home).writing(f"optout ({change.__name__})"):
+            return change(home, *args, **kwargs)
+
+    return locked
+
+
 def _record(book: PledgeBook, now: datetime, event: str, pledge: Pledge,
             **detail: str) -> None:
     book.history.append(Event(at=now, event=event, pledge_id=pledge.pledge_id, detail=detail))
@@ -154,6 +175,7 @@ def preview(home: Home, *, since: date | None, also: list[str], merchants: list[
     )
 
 
+@_exclusive
 def make_pledge(home: Home, *, since: date | None, also: list[str], merchants: list[str],
                 cooling_off_days: int = DEFAULT_COOLING_OFF_DAYS, reason: str | None = None,
                 now: datetime) -> Pledge:
@@ -202,6 +224,7 @@ def _require_pledge(book: PledgeBook, now: datetime) -> Pledge:
     return pledge
 
 
+@_exclusive
 def request_lift(home: Home, *, now: datetime) -> LiftOutcome:
     """Start the cooling-off. Asking again never shortens or restarts it."""
     book = load(home)
@@ -217,6 +240,7 @@ def request_lift(home: Home, *, now: datetime) -> LiftOutcome:
     return LiftOutcome(pledge=lifted, effective_at=lift.effective_at, already_pending=False)
 
 
+@_exclusive
 def cancel_lift(home: Home, *, now: datetime) -> Pledge:
     book = load(home)
     pledge = _require_pledge(book, now)
@@ -231,8 +255,13 @@ def cancel_lift(home: Home, *, now: datetime) -> Pledge:
 
 
 # ------------------------------------------------------------------------------------- reading
+def _enriched(home: Home) -> pl.LazyFrame:
+    """The enriched rows, read and enriched once: each analysis below scans them again."""
+    return analysis.transactions(home).collect().lazy()
+
+
 def _bnpl(home: Home, now: datetime) -> tuple[pl.LazyFrame, BnplReport]:
-    lf = analysis.transactions(home)
+    lf = _enriched(home)
     return lf, find_bnpl(lf, as_of=now.date())
 
 
@@ -264,8 +293,7 @@ def check(home: Home, *, now: datetime) -> CheckReport:
     if in_force:
         lf, report = _bnpl(home, now)
         for pledge in in_force:
-            violations.extend(find_violations(lf, pledge, report,
-                                              as_of=now.date()))
+            violations.extend(find_violations(lf, pledge, report, as_of=now.date()))
     return CheckReport(as_of=now.date(), pledges=in_force, violations=violations)
 
 
@@ -275,7 +303,7 @@ def import_notices(home: Home, import_ids: list[str], now: datetime | None = Non
     pledge = load(home).in_force(now)
     if pledge is None or not import_ids:
         return []
-    lf = analysis.transactions(home)
+    lf = _enriched(home)
     before_lf = lf.filter(~pl.col("import_id").is_in(import_ids))
     after = find_violations(lf, pledge, find_bnpl(lf, as_of=now.date()), as_of=now.date())
     before = {v.txn_id for v in find_violations(
@@ -302,7 +330,15 @@ def adherence_for_year(home: Home, year: int, now: datetime | None = None
         return None
     lf, report = _bnpl(home, datetime.combine(end, time(23, 59), tzinfo=UTC))
     violations = find_violations(lf, pledge, report, as_of=end)
-    return adherence(pledge, violations, legacy_plans(pledge, report), start, end)
+    currency = _main_currency(lf, start, end)
+    return adherence(pledge, violations, legacy_plans(pledge, report), start, end, currency)
+
+
+def _main_currency(lf: pl.LazyFrame, start: date, end: date) -> str | None:
+    """The currency most of the year's transactions are in (the review's currency)."""
+    modes = (lf.filter(pl.col("date").is_between(start, end)).select(pl.col("currency").mode())
+             .collect()["currency"].drop_nulls())
+    return str(modes.sort()[0]) if len(modes) else None
 
 
 def _open_after(pledge: Pledge, day: date) -> bool:
@@ -310,5 +346,9 @@ def _open_after(pledge: Pledge, day: date) -> bool:
     return ends_on is None or ends_on > day
 
 
-def total_remaining(plans: list[BnplPlan]) -> Decimal:
-    return sum((p.remaining for p in plans), Decimal(0))
+def remaining_by_currency(plans: list[BnplPlan]) -> dict[str, Decimal]:
+    """Still owed on these plans, per currency (never summed across currencies)."""
+    owed: dict[str, Decimal] = {}
+    for plan in plans:
+        owed[plan.currency] = owed.get(plan.currency, Decimal(0)) + plan.remaining
+    return owed

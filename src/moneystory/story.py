@@ -17,6 +17,12 @@ from moneystory.errors import MoneystoryError, UsageProblem
 from moneystory.paths import Home
 
 HISTORY_YEARS = 2  # years before the reviewed one that the stream and plan detectors see
+# What the three analyzers read; the identity and provenance columns (content_key, fitid,
+# import_id, source_row) are left in the store, which halves the window's memory.
+WINDOW_COLUMNS = (
+    "txn_id", "account_id", "card_last4", "date", "amount", "currency", "description", "memo",
+    "counterparty", "bank_category", "mcc", "merchant", "intermediary", "category", "kind",
+)
 
 
 def year_review(
@@ -27,7 +33,7 @@ def year_review(
         raise UsageProblem(f"{year} is not a year to review", hint="Give a year such as 2023")
     window = analysis.transactions(
         home, account=account, start=date(year - HISTORY_YEARS, 1, 1), end=date(year, 12, 31)
-    ).collect()  # one read and one enrichment, shared by the three analyzers below
+    ).select(WINDOW_COLUMNS).collect()  # one read, shared by the three analyzers below
     if window.filter(pl.col("date").dt.year() == year).is_empty():
         raise _no_data(home, year, account)
     as_of = min(date(year, 12, 31), today or date.today())

@@ -39,6 +39,8 @@ CAPPABLE = frozenset({
     "home", "personal_care", "services", "transportation", "travel",
 })  # subscriptions are advised one by one (price rises, duplicates); "other" is no category
 MAX_CATEGORY_ADVICE = 3
+# Recurring bills that are negotiated or switched rather than cancelled.
+BILLS = frozenset({"rent_utilities", "services", "medical", "personal_care"})
 
 FEE_STEPS: dict[str, tuple[str, str]] = {
     "foreign_transaction": ("foreign-transaction fees",
@@ -92,12 +94,17 @@ def _price_rises(review: YearReview, _: Evidence) -> list[Recommendation]:
             f"{_money(review, rise.new_amount)} ({rise.cadence}) on {rise.date.isoformat()}: "
             f"{_money(review, rise.yearly_extra)} more a year."
         )
-        action = (
-            f"Check {rise.merchant}'s plans (a cheaper tier, yearly billing) or cancel it; "
-            "`moneystory recurring` lists every subscription with its last price."
-        )
-        found.append(_make("price_rise", message, rise.yearly_extra, action, rise.txn_ids))
+        found.append(_make("price_rise", message, rise.yearly_extra,
+                           _price_rise_step(rise.merchant, rise.category), rise.txn_ids))
     return found
+
+
+def _price_rise_step(merchant: str, category: str | None) -> str:
+    if category in BILLS:
+        return (f"Ask {merchant} for a better rate or a cheaper plan, or compare other "
+                "providers before the next renewal.")
+    return (f"Check {merchant}'s plans (a cheaper tier, yearly billing) or cancel it; "
+            "`moneystory recurring` lists every subscription with its last price.")
 
 
 def service_kind(merchant: str) -> str | None:
@@ -218,11 +225,9 @@ def _category_growth(review: YearReview, evidence: Evidence) -> list[Recommendat
             f"bring it back to {previous.year}'s level."
         )
         action = f"Set a monthly budget of {_money(review, cap)} for {label}."
-        found.append(_make(
-            "category_growth", message, change.change, action,
-            evidence.by_category.get(change.category, []), amount=cap,
-            count=evidence.category_counts.get(change.category, 0),
-        ))
+        ids, count = evidence.ids("category", change.category)
+        found.append(_make("category_growth", message, change.change, action, ids, amount=cap,
+                           count=count))
     return found
 
 
@@ -256,9 +261,9 @@ def _peak_season(review: YearReview, evidence: Evidence) -> list[Recommendation]
         f"Set up a monthly transfer of {_money(review, set_aside)} to a savings pot, "
         f"used in {name}."
     )
-    return [_make("peak_season", message, Decimal(0), action,
-                  evidence.by_month.get(peak.month, []), amount=set_aside,
-                  count=evidence.month_counts.get(peak.month, 0))]
+    ids, count = evidence.ids("month", peak.month)
+    return [_make("peak_season", message, Decimal(0), action, ids, amount=set_aside,
+                  count=count)]
 
 
 def _per_month(amount: Decimal, months: int, currency: str) -> Decimal:

@@ -20,11 +20,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 import polars as pl
 from pydantic import BaseModel, Field
 
-from moneystory.enrich.bnpl import Schedule, catalogue, with_bnpl_columns
+from moneystory.enrich.bnpl import Schedule, catalogue, per_distinct, with_bnpl_columns
 from moneystory.money import for_display
 
 POSSIBLE = "possible instalment plan"
@@ -50,13 +51,20 @@ class BnplPlan(BaseModel):
     remaining: Decimal  # positive, 0 when paid off or unknown
     expected_payoff: date | None = None
     next_due: date | None = None
-    txn_ids: list[str] = Field(default_factory=list)  # in order: instalment n is txn_ids[n-1]
+    txn_ids: list[str] = Field(default_factory=list)  # the charges we hold, oldest first
     rule: str = "provider descriptor"  # or "schedule: 4 × 14 days" ...
     total: Decimal | None = None  # instalment_amount × instalments_total, when known
     purchase_txn_id: str | None = None  # the purchase a schedule plan started near
+    interval_days: int | None = None  # days between instalments
+    # True when the plan probably began before the first statement we hold: its first charge
+    # says "instalment 2 of 4", or comes within one interval of the account's first row.
+    began_before_data: bool = False
 
     def instalment_number(self, txn_id: str) -> int | None:
-        return self.txn_ids.index(txn_id) + 1 if txn_id in self.txn_ids else None
+        """n in "instalment n of m" (counting instalments paid before the data, if any)."""
+        if txn_id not in self.txn_ids:
+            return None
+        return self.instalments_paid - len(self.txn_ids) + self.txn_ids.index(txn_id) + 1
 
 
 class BnplReport(BaseModel):
@@ -88,18 +96,32 @@ def find_bnpl(lf: pl.LazyFrame, as_of: date | None = None) -> BnplReport:
     frame = _outflows(lf)
     if frame.is_empty():
         return BnplReport()
-    as_of = as_of or frame["date"].max()  # type: ignore[assignment]
-    assert isinstance(as_of, date)
+    as_of = as_of or cast(date, frame["date"].max())  # default: the last day in the data
     named = frame.filter(pl.col("bnpl_provider").is_not_null() & ~pl.col("bnpl_refund_text"))
     fees = named.filter(pl.col("bnpl_late_fee"))
     plans = [*_named_plans(named.filter(~pl.col("bnpl_late_fee")), as_of),
              *_schedule_plans(frame.filter(pl.col("bnpl_provider").is_null()), as_of)]
+    _mark_plans_older_than_the_data(plans, lf)
     plans.sort(key=lambda p: (p.first_date, p.account_id, p.plan_id))
     return BnplReport(
         plans=plans,
         late_fees=for_display(-sum(fees["amount"].to_list(), Decimal(0)), _currency(frame)),
         late_fee_txn_ids=fees["txn_id"].to_list(),
     )
+
+
+def _mark_plans_older_than_the_data(plans: list[BnplPlan], lf: pl.LazyFrame) -> None:
+    """An unfinished plan whose previous instalment would fall before the account's first row
+    may have begun before our statements: we cannot tell it is new."""
+    unfinished = [p for p in plans if p.instalments_total and
+                  p.instalments_paid < p.instalments_total and p.interval_days]
+    if not unfinished:
+        return
+    starts = dict(lf.group_by("account_id").agg(pl.col("date").min()).collect().iter_rows())
+    for plan in unfinished:
+        start = starts.get(plan.account_id)
+        if start and plan.first_date - timedelta(days=plan.interval_days or 0) < start:
+            plan.began_before_data = True
 
 
 def _currency(frame: pl.DataFrame) -> str | None:
@@ -113,16 +135,13 @@ def _outflows(lf: pl.LazyFrame) -> pl.DataFrame:
     present = lf.collect_schema().names()
     lf = lf.with_columns([pl.lit(None, dtype=pl.String).alias(c)
                           for c in ("merchant", "kind", "card_last4") if c not in present])
-    return (
-        with_bnpl_columns(lf.select(columns).filter(pl.col("amount") < 0))
-        .with_columns(
-            payee=_payee_key(pl.coalesce("merchant", "description")),
-            shop=_shop(pl.col("description")),
-            marker_total=_marker_total(pl.col("description")),
-        )
-        .sort("date", "txn_id")
-        .collect()
-    )
+    lf = with_bnpl_columns(lf.select(columns).filter(pl.col("amount") < 0),
+                           shop=_shop(pl.col("description")),
+                           marker_n=_marker(pl.col("description"), "n"),
+                           marker_total=_marker(pl.col("description"), "total"))
+    lf = per_distinct(lf.with_columns(_payee=pl.coalesce("merchant", "description")), "_payee",
+                      payee=_payee_key(pl.col("_payee")))
+    return lf.drop("_payee").collect()  # sorted later, on the few rows that can form plans
 
 
 # Words after which a descriptor stops naming the shop ("KLARNA*ZALANDO Rate 3 von 4 ...").
@@ -130,7 +149,8 @@ _SHOP_END = (r"(?i)\s+(RATE|RATA|INSTAL\w*|PAYMENT|PMT|REF|ORDER|BESTELL\w*|NR|N
              r"|ÉCHÉANCE|PLAN)\b.*$")
 # "Rate 3 von 4", "instalment 2/4", "1 of 4", "2 sur 3": the plan's length, when the bank says.
 _MARKER = (r"(?i)(?:\b(?:RATE|RATA|INSTAL+MENT|INST|PAYMENT|PMT|TEILZAHLUNG|ECHEANCE|ÉCHÉANCE)"
-           r"\s*\d{1,2}\s*(?:/|OF|VON|SUR|DI|DE)\s*|\b\d{1,2}\s+(?:OF|VON|SUR)\s+)(\d{1,2})\b")
+           r"\s*(\d{1,2})\s*(?:/|OF|VON|SUR|DI|DE)\s*|\b(\d{1,2})\s+(?:OF|VON|SUR)\s+)"
+           r"(\d{1,2})\b")
 
 
 def _shop(description: pl.Expr) -> pl.Expr:
@@ -144,9 +164,14 @@ def _shop(description: pl.Expr) -> pl.Expr:
     return pl.when(shop.str.contains(r"[A-Za-z]{2}") & ~shop.str.contains(product)).then(shop)
 
 
-def _marker_total(description: pl.Expr) -> pl.Expr:
-    total = description.str.extract(_MARKER, 1).cast(pl.Int32, strict=False)
-    return pl.when(total.is_between(2, 36)).then(total)
+def _marker(description: pl.Expr, which: str) -> pl.Expr:
+    """From "Rate 3 von 4": which="n" gives 3, which="total" gives 4; else null."""
+    def group(i: int) -> pl.Expr:
+        return description.str.extract(_MARKER, i).cast(pl.Int32, strict=False)
+
+    n, total = pl.coalesce(group(1), group(2)), group(3)
+    valid = total.is_between(2, 36) & n.is_between(1, 36) & (n <= total)
+    return pl.when(valid).then(n if which == "n" else total)
 
 
 def _payee_key(text: pl.Expr) -> pl.Expr:
@@ -162,34 +187,48 @@ def _plan_id(*parts: str) -> str:
 # ----------------------------------------------------------------------------- by provider name
 def _named_plans(frame: pl.DataFrame, as_of: date) -> Iterator[BnplPlan]:
     keys = ["account_id", "currency", "bnpl_provider", "shop_key", "amount"]
-    frame = frame.with_columns(shop_key=_payee_key(pl.col("shop")))
-    for group in frame.partition_by(keys, maintain_order=True):
-        first = group.row(0, named=True)
+    frame = frame.with_columns(shop_key=_payee_key(pl.col("shop"))).sort("date", "txn_id")
+    for first, charges in _groups(frame, keys):
         provider = catalogue().by_name(first["bnpl_provider"])
         schedules = provider.schedules if provider else [Schedule(count=4, days=14)]
-        stated = group["marker_total"].drop_nulls()
-        if len(stated):  # the bank says how many instalments: trust it over the catalogue
-            schedules = [Schedule(count=int(stated.max()), days=s.days)  # type: ignore[arg-type]
-                         for s in schedules]
-        charges = _charges(group)
-        for chain, schedule in _chain(charges, schedules):
+        if first["marker_total"]:  # the bank says how many instalments: trust it
+            schedules = [Schedule(count=first["marker_total"], days=s.days) for s in schedules]
+        earlier = (first["marker_n"] or 1) - 1  # "Rate 3 von 4" first: two were paid before
+        for chain, schedule in _chain(charges, schedules, earlier):
             yield _plan(first, chain, schedule, as_of, provider=first["bnpl_provider"],
                         confidence="high", rule="provider descriptor",
-                        merchant=(first["shop"] or None) and str(first["shop"]).title())
+                        merchant=(first["shop"] or None) and str(first["shop"]).title(),
+                        earlier=earlier if chain[0] is charges[0] else 0)
 
 
-def _charges(group: pl.DataFrame) -> list[_Charge]:
-    return [_Charge(r["txn_id"], r["date"], -r["amount"])
-            for r in group.select("txn_id", "date", "amount").iter_rows(named=True)]
+def _groups(frame: pl.DataFrame, keys: list[str],
+            min_rows: int = 1) -> Iterator[tuple[dict[str, Any], list[_Charge]]]:
+    """Charges grouped by `keys` (which include the amount), oldest first.
+
+    One aggregation, then plain lists: per-group DataFrame calls cost ~1 ms each.
+    """
+    grouped = (
+        frame.group_by(keys, maintain_order=True)
+        .agg(pl.col("txn_id"), pl.col("date"),
+             pl.col("card_last4").drop_nulls().last(), pl.col("merchant").first(),
+             pl.col("description").first(), pl.col("shop").first(),
+             pl.col("marker_total").max(), pl.col("marker_n").first())
+        .filter(pl.col("txn_id").list.len() >= min_rows)
+    )
+    for row in grouped.iter_rows(named=True):
+        amount = -row["amount"]  # one amount per group: it is a key
+        yield row, [_Charge(t, d, amount) for t, d in zip(row["txn_id"], row["date"],
+                                                            strict=True)]
 
 
 def _fits(gap: int, schedule: Schedule) -> bool:
     return abs(gap - schedule.days) <= max(2, schedule.days // 8)
 
 
-def _chain(charges: list[_Charge],
-           schedules: list[Schedule]) -> Iterator[tuple[list[_Charge], Schedule]]:
-    """Split equal charges into plans: consecutive gaps that fit one schedule, at most its count."""
+def _chain(charges: list[_Charge], schedules: list[Schedule],
+           earlier: int = 0) -> Iterator[tuple[list[_Charge], Schedule]]:
+    """Split equal charges into plans: consecutive gaps that fit one schedule, at most its count
+    (less `earlier` instalments paid before the first charge we hold, for the first plan)."""
     i = 0
     while i < len(charges):
         chain = [charges[i]]
@@ -197,7 +236,8 @@ def _chain(charges: list[_Charge],
         if i + 1 < len(charges):
             gap = (charges[i + 1].day - charges[i].day).days
             schedule = next((s for s in schedules if s.count > 1 and _fits(gap, s)), schedule)
-        while (len(chain) < schedule.count and i + len(chain) < len(charges)
+        limit = schedule.count - (earlier if i == 0 else 0)
+        while (len(chain) < limit and i + len(chain) < len(charges)
                and _fits((charges[i + len(chain)].day - chain[-1].day).days, schedule)):
             chain.append(charges[i + len(chain)])
         yield chain, schedule
@@ -206,26 +246,28 @@ def _chain(charges: list[_Charge],
 
 def _plan(row: dict[str, object], chain: list[_Charge], schedule: Schedule, as_of: date, *,
           provider: str, confidence: str, rule: str, merchant: str | None,
-          purchase_txn_id: str | None = None) -> BnplPlan:
+          purchase_txn_id: str | None = None, earlier: int = 0) -> BnplPlan:
     currency = str(row["currency"] or "")
     amount = chain[0].amount
-    payoff = chain[0].day + timedelta(days=schedule.days * (schedule.count - 1))
-    open_plan = payoff > as_of and len(chain) < schedule.count
-    remaining = amount * (schedule.count - len(chain)) if open_plan else Decimal(0)
+    paid_count = earlier + len(chain)
+    payoff = chain[0].day + timedelta(days=schedule.days * (schedule.count - 1 - earlier))
+    open_plan = payoff > as_of and paid_count < schedule.count
+    remaining = amount * (schedule.count - paid_count) if open_plan else Decimal(0)
     return BnplPlan(
         plan_id=_plan_id(str(row["account_id"]), provider, chain[0].txn_id),
         provider=provider, merchant=merchant, account_id=str(row["account_id"]),
-        card_last4=row.get("card_last4") or None,  # type: ignore[arg-type]
+        card_last4=str(row["card_last4"]) if row.get("card_last4") else None,
         currency=currency, confidence=confidence,
         first_date=chain[0].day, last_date=chain[-1].day,
-        instalments_paid=len(chain), instalments_total=schedule.count,
+        instalments_paid=paid_count, instalments_total=schedule.count,
         instalment_amount=for_display(amount, currency),
-        paid=for_display(sum((c.amount for c in chain), Decimal(0)), currency),
+        paid=for_display(amount * paid_count, currency),
         remaining=for_display(remaining, currency), expected_payoff=payoff,
         next_due=chain[-1].day + timedelta(days=schedule.days) if open_plan else None,
         txn_ids=[c.txn_id for c in chain], rule=rule,
         total=for_display(amount * schedule.count, currency),
-        purchase_txn_id=purchase_txn_id,
+        purchase_txn_id=purchase_txn_id, interval_days=schedule.days,
+        began_before_data=earlier > 0,
     )
 
 
@@ -234,18 +276,29 @@ def _schedule_plans(frame: pl.DataFrame, as_of: date) -> Iterator[BnplPlan]:
     frame = frame.filter(~pl.col("kind").fill_null("").is_in(_NOT_PLAN_KINDS)
                          & (pl.col("payee") != ""))
     keys = ["account_id", "currency", "payee", "amount"]
-    repeated = frame.filter(pl.len().over(keys) >= min(s[0] for s in _SHAPES))
-    for group in repeated.partition_by(keys, maintain_order=True):
-        first = group.row(0, named=True)
-        for chain, (count, days, _, needs_purchase) in _exact_runs(_charges(group)):
-            purchase = _purchase_near(frame, first, chain[0])
-            if needs_purchase and purchase is None:
-                continue
-            yield _plan(first, chain, Schedule(count=count, days=days), as_of,
-                        provider=POSSIBLE, confidence="low",
-                        rule=f"schedule: {count} × {days} days",
-                        merchant=first["merchant"] or first["description"],
-                        purchase_txn_id=purchase)
+    # Vectorised sieve before any Python: a group (hashed keys: far faster than four columns)
+    # needs 3+ charges and enough gaps of one shape to hold a run.
+    frame = frame.with_columns(_key=pl.struct(keys).hash())
+    repeated = frame.filter(pl.len().over("_key") >= min(s[0] for s in _SHAPES))
+    gap = pl.col("date").diff().dt.total_days()
+    regular = pl.any_horizontal([(gap - days).abs().le(tolerance).sum().ge(count - 1)
+                                 for count, days, tolerance, _ in _SHAPES])
+    candidates = repeated.sort("date", "txn_id").filter(regular.over("_key"))
+    runs = [(first, chain, shape) for first, charges in _groups(candidates, keys, min_rows=3)
+            for chain, shape in _exact_runs(charges)]
+    if not runs:
+        return
+    purchases = _PurchaseIndex(frame.join(candidates.select("account_id", "payee").unique(),
+                                          on=["account_id", "payee"], how="semi"))
+    for first, chain, (count, days, _, needs_purchase) in runs:
+        purchase = purchases.near(first, chain[0])
+        if needs_purchase and purchase is None:
+            continue
+        yield _plan(first, chain, Schedule(count=count, days=days), as_of,
+                    provider=POSSIBLE, confidence="low",
+                    rule=f"schedule: {count} × {days} days",
+                    merchant=first["merchant"] or first["description"],
+                    purchase_txn_id=purchase)
 
 
 def _exact_runs(
@@ -265,11 +318,18 @@ def _exact_runs(
             run = [charge] if charge is not None else []
 
 
-def _purchase_near(frame: pl.DataFrame, row: dict[str, object], start: _Charge) -> str | None:
-    """A different-amount charge at the same payee on or just before the first instalment."""
-    window = frame.filter(
-        (pl.col("account_id") == row["account_id"]) & (pl.col("payee") == row["payee"])
-        & (pl.col("amount") != row["amount"])
-        & pl.col("date").is_between(start.day - timedelta(days=_PURCHASE_WINDOW), start.day)
-    )
-    return window["txn_id"][0] if window.height else None
+class _PurchaseIndex:
+    """Charges per (account, payee), built once and only when a schedule run was found."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self._by_payee: dict[tuple[str, str], list[tuple[date, Decimal, str]]] = {}
+        for row in frame.select("account_id", "payee", "date", "amount", "txn_id").iter_rows():
+            self._by_payee.setdefault((row[0], row[1]), []).append((row[2], row[3], row[4]))
+
+    def near(self, group: dict[str, Any], start: _Charge) -> str | None:
+        """A different-amount charge at the same payee on or just before the first instalment."""
+        earliest = start.day - timedelta(days=_PURCHASE_WINDOW)
+        for day, amount, txn_id in self._by_payee.get((group["account_id"], group["payee"]), []):
+            if earliest <= day <= start.day and amount != group["amount"]:
+                return txn_id
+        return None

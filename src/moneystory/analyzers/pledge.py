@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import polars as pl
 from pydantic import BaseModel, Field
 
 from moneystory.analyzers.bnpl import BnplPlan, BnplReport
-from moneystory.enrich.bnpl import gambling_match
+from moneystory.enrich.bnpl import gambling_match, per_distinct
 from moneystory.money import for_display
 
 KINDS = ("bnpl", "gambling")
@@ -130,15 +131,26 @@ def find_violations(lf: pl.LazyFrame, pledge: Pledge, bnpl: BnplReport,
     return sorted(found.values(), key=lambda v: (v.date, v.account_id, v.txn_id))
 
 
+def _began_before(plan: BnplPlan, pledge: Pledge) -> bool:
+    """Before the pledge, or maybe so: a plan that may predate our statements gets the doubt."""
+    return plan.first_date < pledge.since or plan.began_before_data
+
+
 def legacy_plans(pledge: Pledge, bnpl: BnplReport) -> list[BnplPlan]:
     """Plans that began before the pledge and were still running on or after its start."""
-    return [p for p in bnpl.plans if p.first_date < pledge.since
+    return [p for p in bnpl.plans if _began_before(p, pledge)
             and (p.remaining > 0 or p.last_date >= pledge.since)]
 
 
 def adherence(pledge: Pledge, violations: list[Violation], legacy: list[BnplPlan],
-              start: date, end: date) -> PledgeAdherence:
-    """Adherence between `start` and `end` (inclusive), clipped to the pledge's own days."""
+              start: date, end: date, currency: str | None = None) -> PledgeAdherence:
+    """Adherence between `start` and `end` (inclusive), clipped to the pledge's own days.
+
+    Money is summed in one currency: `currency`, else the one most violations and legacy
+    plans use; amounts in other currencies are counted in `violations` but not summed.
+    """
+    currency = currency or _main_currency([*(v.currency for v in violations),
+                                           *(p.currency for p in legacy)])
     first = max(start, pledge.since)
     ends_on = pledge.ends_on()
     stop = end if ends_on is None else min(end, ends_on - timedelta(days=1))
@@ -148,9 +160,14 @@ def adherence(pledge: Pledge, violations: list[Violation], legacy: list[BnplPlan
         pledged_since=pledge.since, kinds=pledge.rules(),
         days_kept=max(0, days - len({v.date for v in inside})),
         violations=len(inside),
-        violation_amount=sum((v.credit for v in inside), Decimal(0)),
-        legacy_remaining=sum((p.remaining for p in legacy), Decimal(0)),
+        violation_amount=sum((v.credit for v in inside if v.currency == currency), Decimal(0)),
+        legacy_remaining=sum((p.remaining for p in legacy if p.currency == currency),
+                             Decimal(0)),
     )
+
+
+def _main_currency(currencies: list[str]) -> str | None:
+    return max(set(currencies), key=currencies.count) if currencies else None
 
 
 def _outflows_in_pledge(lf: pl.LazyFrame, pledge: Pledge, as_of: date | None) -> pl.DataFrame:
@@ -167,12 +184,12 @@ def _outflows_in_pledge(lf: pl.LazyFrame, pledge: Pledge, as_of: date | None) ->
     return frame.collect()
 
 
-def _violation(row: dict[str, object], pledge: Pledge, rule: str, *,
+def _violation(row: dict[str, Any], pledge: Pledge, rule: str, *,
                provider: str | None = None, plan: BnplPlan | None = None) -> Violation:
     return Violation(
-        txn_id=str(row["txn_id"]), date=row["date"],  # type: ignore[arg-type]
+        txn_id=str(row["txn_id"]), date=row["date"],
         merchant=str(row["merchant"] or row["description"] or ""),
-        amount=for_display(row["amount"], str(row["currency"] or "")),  # type: ignore[arg-type]
+        amount=for_display(row["amount"], str(row["currency"] or "")),
         currency=str(row["currency"] or ""),
         provider=provider, rule=rule, account_id=str(row["account_id"]),
         pledge_id=pledge.pledge_id, confidence=plan.confidence if plan else "high",
@@ -183,7 +200,8 @@ def _violation(row: dict[str, object], pledge: Pledge, rule: str, *,
 def _bnpl_violations(rows: pl.DataFrame, pledge: Pledge, bnpl: BnplReport) -> list[Violation]:
     if "bnpl" not in pledge.kinds:
         return []
-    opening = {p.txn_ids[0]: p for p in bnpl.plans if p.txn_ids and pledge.covers(p.first_date)}
+    opening = {p.txn_ids[0]: p for p in bnpl.plans
+               if p.txn_ids and pledge.covers(p.first_date) and not _began_before(p, pledge)}
     hits = rows.filter(pl.col("txn_id").is_in(list(opening)))
     found = []
     for row in hits.iter_rows(named=True):
@@ -196,8 +214,12 @@ def _bnpl_violations(rows: pl.DataFrame, pledge: Pledge, bnpl: BnplReport) -> li
 def _gambling_violations(rows: pl.DataFrame, pledge: Pledge) -> list[Violation]:
     if "gambling" not in pledge.kinds:
         return []
-    hits = rows.filter(gambling_match(pl.col("description"), pl.col("mcc"))
-                       | gambling_match(pl.col("merchant")))
+    # The raw descriptor, not the canonical merchant: "GEANT CASINO" (a supermarket) becomes
+    # merchant "Casino", which the catalogue's look-alike exclusions can no longer tell apart.
+    by_text = per_distinct(rows.lazy(), "description",
+                           _gambling=gambling_match(pl.col("description")))
+    hits = by_text.filter(pl.col("_gambling") | gambling_match(pl.lit(""), pl.col("mcc"))
+                          ).collect()
     return [_violation(r, pledge, RULE_GAMBLING) for r in hits.iter_rows(named=True)]
 
 

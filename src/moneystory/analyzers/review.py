@@ -16,7 +16,6 @@ that matter (this and the previous one) with only the columns used, then eager p
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
@@ -59,7 +58,8 @@ FEE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("atm", r"\batm\b|cash machine|cash withdrawal fee|withdrawal fee"),
     ("interest", r"interest|finance charge|\bapr\b"),
 )
-FEE_WORDS = r"fee|charge|surcharge|commission"
+# "incl. operator fee 3.50", "ATM FEE $2.50 INCL": the fee inside a cash withdrawal's amount
+EMBEDDED_FEE = r"(?:fee|surcharge|charge)\D{0,6}(\d+[.,]\d{2})"
 AVOIDABLE_FEES = ("late", "overdraft", "foreign_transaction", "atm")
 
 
@@ -152,6 +152,7 @@ class PreviousYear(BaseModel):
 
 class PriceRise(BaseModel):
     merchant: str
+    category: str | None = None
     date: date
     old_amount: Decimal
     new_amount: Decimal
@@ -263,6 +264,7 @@ class YearReview(BaseModel):
     net: Decimal
     saving_rate: Decimal | None  # net / income
     top_expenses: list[Expense]
+    top_one_off_expenses: list[Expense]  # the same, leaving out recurring charges (rent ...)
     top_categories: list[CategoryTotal]
     top_merchants: list[MerchantTotal]
     top_merchants_by_visits: list[MerchantTotal]
@@ -282,14 +284,18 @@ class YearReview(BaseModel):
     currencies: list[CurrencySummary]
 
 
-@dataclass
 class Evidence:
-    """What the advice rests on that the model does not carry: transactions per finding."""
+    """What the advice rests on that the model does not carry: the charges behind a finding,
+    biggest first, looked up only for the findings that need them."""
 
-    by_category: dict[str, list[str]] = field(default_factory=dict)  # biggest charges first
-    category_counts: dict[str, int] = field(default_factory=dict)
-    by_month: dict[str, list[str]] = field(default_factory=dict)
-    month_counts: dict[str, int] = field(default_factory=dict)
+    def __init__(self, charges: pl.DataFrame) -> None:
+        self.charges = charges  # txn_id, spend, category, month ("2023-12")
+
+    def ids(self, column: str, value: str) -> tuple[list[str], int]:
+        """Up to EVIDENCE_LIMIT txn_ids (biggest first) and how many there are in all."""
+        rows = self.charges.filter(pl.col(column) == value)
+        top = _largest(rows, EVIDENCE_LIMIT).sort(["spend", "txn_id"], descending=[True, False])
+        return top["txn_id"].head(EVIDENCE_LIMIT).to_list(), rows.height
 
 
 # ---------------------------------------------------------------------------------- entry
@@ -313,26 +319,29 @@ def review_year(
     main = currency or _main_currency(this)
     this_main = this.filter(pl.col("currency") == main)
     prev_main = both.filter((pl.col("date").dt.year() == year - 1) & (pl.col("currency") == main))
-    facts = _Facts(this_main, year, main)
+    facts, last = _Facts(this_main, year, main), _Facts(prev_main, year - 1, main)
     review = YearReview(
         year=year, currency=main, start=facts.start, end=facts.end,
         transactions=this_main.height, income=facts.money(facts.income),
         spending=facts.money(facts.spending), net=facts.money(facts.income - facts.spending),
         saving_rate=_ratio(facts.income - facts.spending, facts.income),
-        top_expenses=facts.top_expenses(), top_categories=facts.categories(),
+        top_expenses=facts.top_expenses(), top_one_off_expenses=[],
+        top_categories=facts.categories(),
         top_merchants=facts.merchants("amount"), top_merchants_by_visits=facts.merchants("count"),
-        new_merchants=_merchant_changes(this_main, prev_main, main, new=True),
-        dropped_merchants=_merchant_changes(this_main, prev_main, main, new=False),
-        peak_month=facts.peak_month(), by_month=facts.by_month(), by_weekday=facts.by_weekday(),
+        new_merchants=_merchant_changes(facts, last, new=True),
+        dropped_merchants=_merchant_changes(facts, last, new=False),
+        peak_month=facts.peak_month(), by_month=facts.months, by_weekday=facts.by_weekday(),
         busiest_day=facts.busiest_day(), priciest_week=facts.priciest_week(),
         longest_no_spend_streak=facts.no_spend_streak(),
-        previous_year=_previous_year(facts, prev_main, year - 1),
-        subscriptions=_subscriptions(streams, this_main, year, main, has_past=prev_main.height > 0),
+        previous_year=_previous_year(facts, last),
+        subscriptions=_subscriptions(streams, this_main, year, main, before=prev_main),
         fees=_fees(this_main, main, bnpl_late=(bnpl or BnplReport()).late_fee_txn_ids),
         bnpl=_bnpl(bnpl or BnplReport(), this_main, year, main, pledge),
         recommendations=[],
-        currencies=_currency_summaries(this, main),
+        currencies=_currency_summaries(this, facts),
     )
+    review.top_one_off_expenses = facts.top_expenses(
+        leave_out=[t for item in review.subscriptions.items for t in item.txn_ids])
     review.recommendations = advice.recommend(review, facts.evidence())
     return review
 
@@ -358,6 +367,8 @@ def _two_years(lf: pl.LazyFrame, year: int) -> pl.DataFrame:
             spend=pl.when(~is_transfer & ~is_income).then(-pl.col("amount")).otherwise(pl.lit(0)),
             outflow=outflow,
             counted=~is_transfer,
+            month=pl.col("date").dt.month(),
+            weekday=pl.col("date").dt.weekday(),
         )
         .collect()
     )
@@ -402,8 +413,9 @@ class _Facts:
         self.spending = _sum(frame, "spend")
         self.start: date | None = frame["date"].min() if frame.height else None  # type: ignore[assignment]
         self.end: date | None = frame["date"].max() if frame.height else None  # type: ignore[assignment]
-        self.out = frame.filter(pl.col("outflow"))
-        self.spend_rows = frame.filter(pl.col("counted") & (pl.col("income") == 0))
+        # Transfer and income rows carry spend 0 and outflow False, so groupings over the whole
+        # frame equal groupings over the spending rows: no filtered copy is made.
+        self.spend_rows = frame
 
     def money(self, amount: Decimal) -> Decimal:
         return for_display(amount, self.currency)
@@ -412,14 +424,17 @@ class _Facts:
     def days_covered(self) -> int:
         return (self.end - self.start).days + 1 if self.start and self.end else 0
 
-    def top_expenses(self, n: int = TOP_N) -> list[Expense]:
-        rows = self.out.sort(["spend", "date", "txn_id"], descending=[True, False, False]).head(n)
+    def top_expenses(self, n: int = TOP_N, *, leave_out: Sequence[str] = ()) -> list[Expense]:
+        rows = self.frame.filter(pl.col("outflow") & ~pl.col("txn_id").is_in(list(leave_out)))
+        rows = _largest(rows, n).sort(["spend", "date", "txn_id"],
+                                      descending=[True, False, False]).head(n)
         return [
             Expense(date=r["date"], merchant=r["merchant"], amount=self.money(r["spend"]),
                     category=r["category"], txn_id=r["txn_id"])
             for r in rows.iter_rows(named=True)
         ]
 
+    @cached_property
     def category_frame(self) -> pl.DataFrame:
         return (
             self.spend_rows.group_by("category")
@@ -429,7 +444,7 @@ class _Facts:
         )
 
     def categories(self, n: int | None = None) -> list[CategoryTotal]:
-        rows = self.category_frame()
+        rows = self.category_frame
         rows = rows.head(n) if n else rows
         return [
             CategoryTotal(category=r["category"], amount=self.money(r["amount"]),
@@ -438,12 +453,14 @@ class _Facts:
             for r in rows.iter_rows(named=True)
         ]
 
+    @cached_property
+    def merchant_frame(self) -> pl.DataFrame:
+        """Every merchant of the year (any row): spend and the number of charges."""
+        return self.spend_rows.group_by("merchant").agg(
+            amount=pl.col("spend").sum(), count=pl.col("outflow").sum())
+
     def merchants(self, order: str, n: int = TOP_N) -> list[MerchantTotal]:
-        rows = (
-            self.spend_rows.group_by("merchant")
-            .agg(amount=pl.col("spend").sum(), count=pl.col("outflow").sum())
-            .filter(pl.col("count") > 0)
-        )
+        rows = self.merchant_frame.filter(pl.col("count") > 0)
         keys = ["amount", "count"] if order == "amount" else ["count", "amount"]
         rows = rows.sort([*keys, "merchant"], descending=[True, True, False]).head(n)
         return [
@@ -452,9 +469,13 @@ class _Facts:
             for r in rows.iter_rows(named=True)
         ]
 
+    @cached_property
+    def months(self) -> list[MonthTotal]:
+        return self.by_month()
+
     def by_month(self) -> list[MonthTotal]:
         sums = (
-            self.frame.group_by(month=pl.col("date").dt.month())
+            self.frame.group_by("month")
             .agg(spending=pl.col("spend").sum(), income=pl.col("income").sum(),
                  transactions=pl.len())
         )
@@ -472,7 +493,7 @@ class _Facts:
         return months
 
     def peak_month(self) -> PeakMonth | None:
-        months = [m for m in self.by_month() if m.spending > 0]
+        months = [m for m in self.months if m.spending > 0]
         if not months:
             return None
         peak = max(months, key=lambda m: (m.spending, m.month))
@@ -480,7 +501,7 @@ class _Facts:
 
     def by_weekday(self) -> list[WeekdayTotal]:
         sums = (
-            self.spend_rows.group_by(day=pl.col("date").dt.weekday())
+            self.spend_rows.group_by(day=pl.col("weekday"))
             .agg(spending=pl.col("spend").sum(), count=pl.col("outflow").sum())
         )
         found = {r["day"]: r for r in sums.iter_rows(named=True)}
@@ -544,50 +565,44 @@ class _Facts:
         return Period(start=top["start"], end=top["end"], days=top["days"])
 
     def evidence(self) -> Evidence:
-        """The biggest charges per category and per month, for the advice to cite."""
-        ranked = self.out.sort(["spend", "txn_id"], descending=[True, False]).with_columns(
-            month=pl.col("date").dt.strftime("%Y-%m"))
-        found = Evidence()
-        for key, target, counts in (("category", found.by_category, found.category_counts),
-                                    ("month", found.by_month, found.month_counts)):
-            grouped = ranked.group_by(key).agg(
-                ids=pl.col("txn_id").head(EVIDENCE_LIMIT), n=pl.len())
-            for row in grouped.iter_rows(named=True):
-                target[row[key]] = list(row["ids"])
-                counts[row[key]] = int(row["n"])
-        return found
+        return Evidence(self.frame.filter(pl.col("outflow")).select(
+            "txn_id", "spend", "category", month=pl.col("date").dt.strftime("%Y-%m")))
+
+
+def _largest(frame: pl.DataFrame, n: int) -> pl.DataFrame:
+    """The rows whose spend is among the n largest (ties kept): a cut before any full sort."""
+    if frame.height <= n:
+        return frame
+    cut = frame["spend"].top_k(n).min()
+    return frame.filter(pl.col("spend") >= cut)
 
 
 # ---------------------------------------------------------------------------------- sections
-def _merchant_changes(
-    this: pl.DataFrame, prev: pl.DataFrame, currency: str, *, new: bool
-) -> MerchantChanges | None:
-    if prev.is_empty() or this.is_empty():
+def _merchant_changes(this: _Facts, last: _Facts, *, new: bool) -> MerchantChanges | None:
+    """New: charged this year, no row at all last year. Dropped: the other way round."""
+    if last.frame.is_empty() or this.frame.is_empty():
         return None
-    here, there = (this, prev) if new else (prev, this)
-    seen = there.select("merchant").unique()
+    here, there = (this, last) if new else (last, this)
     rows = (
-        here.filter(pl.col("outflow"))
-        .join(seen, on="merchant", how="anti")
-        .group_by("merchant")
-        .agg(amount=pl.col("spend").sum(), count=pl.len())
+        here.merchant_frame.filter(pl.col("count") > 0)
+        .join(there.merchant_frame.select("merchant"), on="merchant", how="anti")
         .sort(["amount", "merchant"], descending=[True, False])
     )
     return MerchantChanges(
         count=rows.height,
-        amount=for_display(_sum(rows, "amount"), currency),
+        amount=here.money(_sum(rows, "amount")),
         merchants=[
-            MerchantTotal(merchant=r["merchant"], amount=for_display(r["amount"], currency),
+            MerchantTotal(merchant=r["merchant"], amount=here.money(r["amount"]),
                           count=int(r["count"]))
             for r in rows.head(TOP_N).iter_rows(named=True)
         ],
     )
 
 
-def _previous_year(facts: _Facts, prev: pl.DataFrame, year: int) -> PreviousYear | None:
+def _previous_year(facts: _Facts, last: _Facts) -> PreviousYear | None:
+    prev, year = last.frame, last.year
     if prev.is_empty():
         return None
-    last = _Facts(prev, year, facts.currency)
     comparable = min(facts.days_covered, last.days_covered) >= FULL_YEAR_DAYS
     floor = round_money(last.spending * MATERIAL_FLOOR_OF_SPENDING, facts.currency)
     change = facts.spending - last.spending
@@ -599,7 +614,7 @@ def _previous_year(facts: _Facts, prev: pl.DataFrame, year: int) -> PreviousYear
         spending_change=last.money(change),
         spending_change_pct=_ratio(change, last.spending) if last.spending > 0 else None,
         spending_change_material=comparable and _material(change, last.spending, floor),
-        material_floor=floor, by_month=last.by_month(),
+        material_floor=floor, by_month=last.months,
         categories=_category_changes(facts, last, floor) if comparable else [],
     )
 
@@ -612,7 +627,7 @@ def _material(change: Decimal, base: Decimal, floor: Decimal) -> bool:
 
 def _category_changes(facts: _Facts, last: _Facts, floor: Decimal) -> list[CategoryChange]:
     now, before = (
-        {r["category"]: Decimal(r["amount"]) for r in f.category_frame().iter_rows(named=True)}
+        {r["category"]: Decimal(r["amount"]) for r in f.category_frame.iter_rows(named=True)}
         for f in (facts, last)
     )
     changes = []
@@ -651,12 +666,16 @@ def _charges(
 
 
 def _subscriptions(
-    streams: Sequence[Stream], frame: pl.DataFrame, year: int, currency: str, *, has_past: bool
+    streams: Sequence[Stream], frame: pl.DataFrame, year: int, currency: str, *,
+    before: pl.DataFrame,
 ) -> Subscriptions:
+    """Recurring charges with a charge this year. "started" means the merchant never charged
+    in the previous year (a stream split by a price change or a new card is not new)."""
     chosen = [s for s in streams if s.direction == "out" and s.currency == currency
               and (s.category or "other") not in NOT_SUBSCRIPTIONS]
     grouped = _charges([s.txn_ids for s in chosen], frame)
     year_end = date(year, 12, 31)
+    charged_before = set(before.filter(pl.col("outflow"))["merchant"].unique().to_list())
     items: list[Subscription] = []
     rises: list[PriceRise] = []
     for index, stream in enumerate(chosen):
@@ -670,12 +689,13 @@ def _subscriptions(
             yearly_cost=for_display(stream.yearly_cost, currency),
             paid=for_display(Decimal(row["paid"]), currency), charges=len(row["ids"]),
             first_date=stream.first_date, last_date=stream.last_date,
-            active=not stopped, started=has_past and stream.first_date.year == year,
+            active=not stopped,
+            started=before.height > 0 and stream.merchant not in charged_before,
             stopped=stopped, charge_dates=list(row["dates"]), txn_ids=list(row["ids"]),
         ))
         if not stopped:
             rises.extend(_price_rises(stream, row["ids"], row["dates"], year, currency))
-    items.sort(key=lambda s: (-s.paid, s.merchant))
+    items.sort(key=lambda s: (-s.paid, s.merchant, s.first_date))
     return Subscriptions(
         count=len(items),
         yearly_cost=for_display(sum((s.yearly_cost for s in items if s.active), Decimal(0)),
@@ -699,7 +719,7 @@ def _price_rises(
             continue
         extra = (abs(change.new_amount) - abs(change.old_amount)) * per_year
         rises.append(PriceRise(
-            merchant=stream.merchant, date=change.date,
+            merchant=stream.merchant, category=stream.category, date=change.date,
             old_amount=for_display(abs(change.old_amount), currency),
             new_amount=for_display(abs(change.new_amount), currency), cadence=stream.cadence,
             yearly_extra=for_display(extra, currency),
@@ -718,21 +738,28 @@ def fee_type(description: pl.Expr) -> pl.Expr:
 
 
 def _fees(frame: pl.DataFrame, currency: str, *, bnpl_late: Sequence[str] = ()) -> Fees:
-    """Fees and interest paid: kind fee or interest, category bank_fees, and ATM charges.
+    """Fees and interest paid: kind fee or interest, category bank_fees, and the operator fee a
+    cash withdrawal's text names ("incl. operator fee 3.50": that part only, not the cash).
 
     Late fees of BNPL plans are their own type (bnpl_late): the BNPL advice speaks for them.
     """
-    kind, text = pl.col("kind"), pl.col("description").str.to_lowercase()
+    kind = pl.col("kind")
     is_fee = (
-        kind.is_in(["fee", "interest"]) | (pl.col("category") == "bank_fees")
-        | ((kind == "atm") & text.str.contains(FEE_WORDS))
-    ) & (pl.col("income") == 0) & pl.col("counted")
+        (kind.is_in(["fee", "interest"]) | (pl.col("category") == "bank_fees"))
+        & (pl.col("income") == 0) & pl.col("counted")
+    )
+    charged = frame.filter(is_fee).with_columns(
+        type=pl.when(pl.col("txn_id").is_in(list(bnpl_late))).then(pl.lit("bnpl_late"))
+        .when(kind == "interest").then(pl.lit("interest"))
+        .otherwise(fee_type(pl.col("description"))))
+    embedded = frame.filter((kind == "atm") & ~is_fee).with_columns(
+        spend=pl.col("description").str.to_lowercase().str.extract(EMBEDDED_FEE, 1)
+        .str.replace(",", ".").cast(frame["spend"].dtype, strict=False),
+        type=pl.lit("atm"), outflow=pl.lit(True),
+    ).filter(pl.col("spend") > 0)
     rows = (
-        frame.filter(is_fee)
-        .with_columns(type=pl.when(pl.col("txn_id").is_in(list(bnpl_late)))
-                      .then(pl.lit("bnpl_late"))
-                      .when(kind == "interest").then(pl.lit("interest"))
-                      .otherwise(fee_type(pl.col("description"))))
+        pl.concat([charged.select("txn_id", "type", "spend", "outflow"),
+                   embedded.select("txn_id", "type", "spend", "outflow")])
         .sort(["spend", "txn_id"], descending=[True, False])
         .group_by("type")
         .agg(amount=pl.col("spend").sum(), count=pl.col("outflow").sum(),
@@ -777,14 +804,15 @@ def _bnpl(
     )
 
 
-def _currency_summaries(frame: pl.DataFrame, main: str) -> list[CurrencySummary]:
+def _currency_summaries(frame: pl.DataFrame, main: _Facts) -> list[CurrencySummary]:
     if frame.is_empty():
         return []
     counts = frame.group_by("currency").len()
-    ordered = sorted(counts.iter_rows(), key=lambda r: (r[0] != main, -r[1], r[0]))
+    ordered = sorted(counts.iter_rows(), key=lambda r: (r[0] != main.currency, -r[1], r[0]))
     summaries = []
     for code, count in ordered:
-        facts = _Facts(frame.filter(pl.col("currency") == code), 0, code)
+        facts = main if code == main.currency else _Facts(
+            frame.filter(pl.col("currency") == code), main.year, code)
         summaries.append(CurrencySummary(
             currency=code, transactions=count, income=facts.money(facts.income),
             spending=facts.money(facts.spending),

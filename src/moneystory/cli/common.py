@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, TypeVar
 
 import typer
@@ -80,6 +81,19 @@ def reports_errors(func: F) -> F:
             raise typer.Exit(ExitCode.UNEXPECTED) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def parse_date(text: str | None, option: str) -> date | None:
+    """An option's YYYY-MM-DD value, or a UsageProblem naming the option."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        from moneystory.errors import UsageProblem
+
+        raise UsageProblem(f"{option} {text!r} is not a date",
+                           hint="write it as YYYY-MM-DD") from None
 
 
 def show_error(exc: MoneystoryError, ctx: typer.Context | None = None) -> None:

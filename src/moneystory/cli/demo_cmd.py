@@ -39,12 +39,18 @@ def demo(
 ) -> None:
     """Import made-up statements (two years, five accounts) and show what moneystory does.
 
-    Nothing of yours is read or changed: the demo uses its own temporary store.
+    Nothing of yours is read or changed: the demo uses its own temporary store (--home is
+    not used), deleted afterwards unless you pass --keep DIR.
     """
+    import time
+
+    from rich.markup import escape
+
     from moneystory import demo as service
 
     out = common.out(ctx)
     page = None if no_html else html.expanduser().resolve()
+    started = time.time()
     home = service.open_home(keep)
     try:
         out.rule("[bold]moneystory demo[/]")
@@ -53,17 +59,18 @@ def demo(
             "account (OFX), a savings account (QIF), a Chase card and a Capital One card (CSV) "
             "and a German ING account (CSV with decimal commas)."
         )
-        out.print(f"[dim]Demo store: {home.path}[/]")
+        out.print(f"[dim]Demo store: {escape(str(home.path))}[/]")
         _section(ctx, "Import", None)
         _run(ctx, home.path, ("import", *map(str, home.files)))
         for step in service.steps(page):
             _section(ctx, step.title, step.note)
             _run_step(ctx, home.path, step)
-        if page is not None and page.exists():
-            out.print(f"\n[bold]The 2023 review as a page:[/] {page}")
+        if page is not None and page.exists() and page.stat().st_mtime >= started - 1:
+            out.print(f"\n[bold]The 2023 review as a page:[/] {escape(str(page))}")
         if home.keep:
-            out.print(f"[dim]The demo store is kept in {home.path}: "
-                      f"moneystory --home {home.path} review 2023[/]")
+            kept = escape(str(home.path))
+            out.print(f"[dim]The demo store is kept in {kept}: "
+                      f"moneystory --home {kept} review 2023[/]")
     finally:
         home.close()
 

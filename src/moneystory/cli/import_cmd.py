@@ -98,11 +98,18 @@ def _result_json(r: FileResult) -> dict[str, Any]:
         "pending_skipped": r.pending_skipped,
         "rejected": [{"line": i.line, "reason": i.reason} for i in r.rejected],
         "warnings": r.warnings, "import_id": r.import_id, "dry_run": r.dry_run,
+        "possible_duplicates": [_amount_shown(p) for p in r.possible_duplicates],
         "first_date": r.first_date, "last_date": r.last_date,
     }
     if r.error:
         body["error"] = r.error.sentence()
     return body
+
+
+def _amount_shown(dup: dict[str, Any]) -> dict[str, Any]:
+    from moneystory.money import for_display
+
+    return {**dup, "amount": for_display(dup["amount"], None)}
 
 
 def _print_results(ctx: typer.Context, results: list[FileResult], notices: list[str]) -> None:
@@ -134,6 +141,14 @@ def _print_results(ctx: typer.Context, results: list[FileResult], notices: list[
             out.print(f"  [yellow]line {issue.line}[/]: {escape(issue.reason)}", soft_wrap=True)
         if len(r.rejected) > 20:
             out.print(f"  … and {len(r.rejected) - 20} more (see --json)")
+        if r.possible_duplicates:
+            out.print(f"  [yellow]{len(r.possible_duplicates)} possible duplicate(s)[/], kept "
+                      "(same amount, a few days apart, similar text; undo the import if "
+                      "they are):", soft_wrap=True)
+        for dup in r.possible_duplicates[:10]:
+            out.print(f"  [yellow]line {dup['line']}[/]: {dup['date']} "
+                      f"{escape(dup['description'] or '')} ≈ stored {dup['stored_date']} "
+                      f"{escape(dup['stored_description'] or '')}", soft_wrap=True)
         for warning in r.warnings:
             out.print(f"  [yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     for notice in notices:

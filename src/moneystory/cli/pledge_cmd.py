@@ -5,7 +5,6 @@ Set MONEYSTORY_NOW=YYYY-MM-DD[THH:MM] to move the clock — for testing only.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -31,7 +30,8 @@ def register(app: typer.Typer) -> None:
 def optout(
     ctx: typer.Context,
     start: Annotated[str | None, typer.Option(
-        "--from", help="Pledge from this date (YYYY-MM-DD; default today).")] = None,
+        "--from", help="Pledge from this date (YYYY-MM-DD; default today).",
+        metavar="DATE")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
     = False,
     cooling_off: Annotated[int, typer.Option(
@@ -73,23 +73,28 @@ def optout(
         else:
             common.out(ctx).print("Lift cancelled: your pledge stays in force.")
     else:
-        since = _date(start)
-        options = {"since": since, "also": also or [], "merchants": merchant or [],
-                   "cooling_off_days": cooling_off}
+        since = common.parse_date(start, "--from")
         if not yes:
             if as_json:
                 raise UsageProblem("--json cannot ask for confirmation",
                                    hint="add --yes to pledge without a question")
-            _show_preview(ctx, pledges.preview(home, now=now, **options))  # type: ignore[arg-type]
+            _show_preview(ctx, pledges.preview(
+                home, since=since, also=also or [], merchants=merchant or [],
+                cooling_off_days=cooling_off, now=now))
             typer.confirm("Make this pledge?", abort=True)
-        pledge = pledges.make_pledge(home, now=now, reason=reason, **options)  # type: ignore[arg-type]
+        pledge = pledges.make_pledge(home, since=since, also=also or [], merchants=merchant or [],
+                                     cooling_off_days=cooling_off, reason=reason, now=now)
+        legacy = pledges.status(home, now=now).legacy
         if as_json:
-            common.emit_json({"pledge": pledge, "state": pledge.state(now)})
-        else:
-            common.out(ctx).print(
-                f"[bold green]Pledged[/] from {pledge.since}: {_rules(pledge)}. "
-                f"Lifting it takes {pledge.cooling_off_days} days. "
-                "Run `moneystory check` any time (exit code 3 when broken).")
+            common.emit_json({"pledge": pledge, "state": pledge.state(now), "legacy": legacy})
+            return
+        out = common.out(ctx)
+        out.print(f"[bold green]Pledged[/] from {pledge.since}: {_rules(pledge)}. "
+                  f"Lifting it takes {_plural(pledge.cooling_off_days, 'day')}. "
+                  "Run `moneystory check` any time (exit code 3 when broken).")
+        if legacy:
+            out.print(f"{_plural(len(legacy), 'plan')} from before the pledge "
+                      "(legacy debt, not breaches): see `moneystory optout --status`.")
 
 
 @common.reports_errors
@@ -108,23 +113,18 @@ def check(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
 
 # ------------------------------------------------------------------------------------ rendering
-def _date(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        from moneystory.errors import UsageProblem
-
-        raise UsageProblem(f"--from {text!r} is not a date",
-                           hint="write it as YYYY-MM-DD") from None
-
-
 def _rules(pledge: Pledge) -> str:
+    return _describe(pledge.rules())
+
+
+def _describe(rules: list[str]) -> str:
+    """Rules as words: "no new buy-now-pay-later credit, no gambling, nothing at Argos"."""
     names = {"bnpl": "no new buy-now-pay-later credit", "gambling": "no gambling"}
-    parts = [names.get(k, k) for k in pledge.kinds]
-    parts += [f"nothing at {m}" for m in pledge.merchants]
-    return ", ".join(parts)
+    return ", ".join(names.get(r, f"nothing at {r.removeprefix('merchant:')}") for r in rules)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 def _plans_table(plans: list[BnplPlan]) -> object:
@@ -166,16 +166,17 @@ def _violations_table(violations: list[Violation]) -> object:
 def _show_preview(ctx: typer.Context, preview: PledgePreview) -> None:
     out = common.out(ctx)
     verb = "Extend your pledge" if preview.current else "Pledge"
-    out.print(f"[bold]{verb}[/] from {preview.since}: {', '.join(preview.rules)}; "
+    out.print(f"[bold]{verb}[/] from {preview.since}: {_describe(preview.rules)}; "
               f"lifting it will take {preview.cooling_off_days} days.")
+    more = ", and what the other rules above name" if len(preview.rules) > 1 else ""
     out.print("Flagged from then on: the first charge of any new buy-now-pay-later plan "
               "(Klarna, Afterpay/Clearpay, Affirm, PayPal Pay Later, Zip, Sezzle, …, "
-              "and equal instalments that look like one), plus the other rules above.")
+              f"and equal instalments that look like one){more}.")
     if preview.legacy:
         out.print("These plans began earlier: their instalments are legacy debt, not breaches.")
         out.print(_plans_table(preview.legacy))
     if preview.already_flagged:
-        out.print(f"[yellow]{len(preview.already_flagged)} transactions since "
+        out.print(f"[yellow]{_plural(len(preview.already_flagged), 'transaction')} since "
                   f"{preview.since} would already be flagged:[/]")
         out.print(_violations_table(preview.already_flagged))
 
@@ -184,6 +185,9 @@ def _show_status(ctx: typer.Context, status: PledgeStatus, as_json: bool) -> Non
     if as_json:
         common.emit_json(status)
         return
+    from moneystory import pledges
+    from moneystory.render.terminal import money
+
     out = common.out(ctx)
     pledge = status.pledge
     if pledge is None:
@@ -198,10 +202,12 @@ def _show_status(ctx: typer.Context, status: PledgeStatus, as_json: bool) -> Non
         out.print(f"  your reason: “{pledge.reason}”")
     if status.adherence is not None:
         a = status.adherence
-        out.print(f"  kept {a.days_kept} days; {a.violations} violations"
+        out.print(f"  kept {_plural(a.days_kept, 'day')}; {_plural(a.violations, 'violation')}"
                   + (" (run `moneystory check`)" if a.violations else ""))
     if status.legacy:
-        out.print("Legacy obligations (plans from before the pledge):")
+        owed = pledges.remaining_by_currency(status.legacy)
+        out.print("Legacy obligations (plans from before the pledge), still owed "
+                  + ", ".join(money(v, c) for c, v in owed.items()) + ":")
         out.print(_plans_table(status.legacy))
 
 
@@ -233,5 +239,7 @@ def _show_check(ctx: typer.Context, report: CheckReport) -> None:
     if not report.violations:
         out.print(f"[green]Pledge kept[/]: nothing breaks it up to {report.as_of}.")
         return
-    out.print(f"[bold red]{len(report.violations)} transactions break your pledge:[/]")
+    count = len(report.violations)
+    out.print(f"[bold red]{_plural(count, 'transaction')} "
+              f"break{'s' if count == 1 else ''} your pledge:[/]")
     out.print(_violations_table(report.violations))

@@ -134,15 +134,22 @@ def gambling_match(description: pl.Expr, mcc: pl.Expr | None = None) -> pl.Expr:
     return hit
 
 
-def with_bnpl_columns(lf: pl.LazyFrame, column: str = "description") -> pl.LazyFrame:
-    """Add `bnpl_provider` and `bnpl_late_fee`, computed once per distinct `column` value."""
-    text = pl.col(column).fill_null("")
-    distinct = (
-        lf.select(text.alias("_text")).unique()
-        .with_columns(bnpl_provider=bnpl_provider(pl.col("_text")))
-        .with_columns(bnpl_late_fee=pl.col("bnpl_provider").is_not_null()
-                      & is_late_fee(pl.col("_text")),
-                      bnpl_refund_text=looks_like_refund(pl.col("_text")))
-    )
-    return (lf.with_columns(_text=text).join(distinct, on="_text", how="left")
-            .drop("_text"))
+def per_distinct(lf: pl.LazyFrame, column: str, **exprs: pl.Expr) -> pl.LazyFrame:
+    """Add `exprs` (written over pl.col(column)) computed once per distinct value, joined back.
+
+    Bank exports repeat a few thousand descriptors across millions of rows, so regexes are
+    paid per descriptor, not per row.
+    """
+    distinct = lf.select(pl.col(column)).unique().with_columns(**exprs)
+    return lf.join(distinct, on=column, how="left", nulls_equal=True)
+
+
+def with_bnpl_columns(lf: pl.LazyFrame, column: str = "description",
+                      **extra: pl.Expr) -> pl.LazyFrame:
+    """Add `bnpl_provider`, `bnpl_late_fee`, `bnpl_refund_text` (and `extra`), once per
+    distinct `column`."""
+    text = pl.col(column)
+    provider = bnpl_provider(text)
+    return per_distinct(lf, column, bnpl_provider=provider,
+                        bnpl_late_fee=provider.is_not_null() & is_late_fee(text),
+                        bnpl_refund_text=looks_like_refund(text), **extra)

@@ -7,6 +7,7 @@ DISTINCT descriptors, never to every transaction.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import polars as pl
 
@@ -58,14 +59,16 @@ def strip_noise(text: pl.Expr) -> pl.Expr:
 @functools.cache
 def _tail_regex() -> str:
     conf = tables.cleaning()
-    places = sorted({*conf.countries, *conf.us_states, *conf.cities, *conf.legal},
+    places = sorted({*conf.countries, *conf.us_states, *conf.cities, *conf.tail_words,
+                     *conf.legal},
                     key=len, reverse=True)
     return r"\s(?:" + "|".join(places) + r")$"
 
 
 def display_form(text: pl.Expr) -> pl.Expr:
     """What remains of an unknown merchant: no words with digits, no trailing places/suffixes."""
-    text = text.str.replace_all(r"\b\S*\d\S*\b", " ").str.replace_all(r"\s+", " ")
+    # Store numbers and references; a short code such as "CB2" or "O2" may be the name.
+    text = text.str.replace_all(r"\b(?:\S*\d{3,}\S*|\d+)\b", " ").str.replace_all(r"\s+", " ")
     text = text.str.strip_chars()
     tail = _tail_regex()
     for _ in range(3):  # "BLUE BOTTLE COF OAKLAND CA US": peel one place per pass
@@ -78,14 +81,19 @@ def _prefix_regex() -> str:
     return r"^" + _any([i.prefix for i in tables.cleaning().intermediary]) + r"\s*"
 
 
+def when_chain(pairs: list[tuple[pl.Expr, pl.Expr]], default: pl.Expr) -> pl.Expr:
+    """when(c1).then(v1).when(c2).then(v2)...otherwise(default): the first true condition wins."""
+    expr: Any = None
+    for cond, value in pairs:
+        expr = (pl.when(cond) if expr is None else expr.when(cond)).then(value)
+    return default if expr is None else expr.otherwise(default)
+
+
 def intermediary_prefix(text: pl.Expr) -> pl.Expr:
     """The processor or wallet named by a prefix ("SQ *", "PAYPAL *"), else null."""
-    chain = None
-    for item in tables.cleaning().intermediary:
-        hit = text.str.contains(r"^(?:" + item.prefix + ")")
-        chain = (pl.when(hit) if chain is None else chain.when(hit)).then(pl.lit(item.name))
-    assert chain is not None
-    return chain.otherwise(pl.lit(None, dtype=pl.String))
+    return when_chain([(text.str.contains(r"^(?:" + item.prefix + ")"), pl.lit(item.name))
+                       for item in tables.cleaning().intermediary],
+                      pl.lit(None, dtype=pl.String))
 
 
 def strip_prefix(text: pl.Expr) -> pl.Expr:

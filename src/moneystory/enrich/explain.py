@@ -49,7 +49,8 @@ def explain(
         "amount": [amount], "currency": [currency], "description": [description],
         "counterparty": [counterparty], "bank_category": [bank_category], "mcc": [mcc],
     }), schema.STORED)
-    out = enrich_with_sources(row.lazy(), rules or Rules(), sources=True).collect().row(
+    out = enrich_with_sources(row.lazy(), rules if rules is not None else Rules(),
+                              sources=True).collect().row(
         0, named=True)
     return Explanation(
         description=description, amount=amount, account=account,

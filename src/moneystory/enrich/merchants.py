@@ -29,7 +29,8 @@ def _alias_matches(frame: pl.DataFrame, column: str, prefix: str) -> pl.DataFram
             patterns, overlapping=True))
         .explode("_hit")
         .drop_nulls("_hit")
-        .with_columns(alias=pl.col("_hit").str.strip_chars())
+        .with_columns(alias=pl.col("_hit").str.strip_chars(),
+                      _pos=clean.padded(pl.col("_words")).str.find(pl.col("_hit"), literal=True))
         .join(table, on="alias", how="inner")
         .with_columns(
             _app=(pl.col("table_category") == "transfer")
@@ -37,7 +38,8 @@ def _alias_matches(frame: pl.DataFrame, column: str, prefix: str) -> pl.DataFram
             _len=pl.col("alias").str.len_chars(),
         )
     )
-    ranked = hits.sort(["_key", "_app", "_len"], descending=[False, False, True])
+    # Leftmost-longest, and a payment app only when no shop is named.
+    ranked = hits.sort(["_key", "_app", "_pos", "_len"], descending=[False, False, False, True])
     best = ranked.group_by("_key", maintain_order=True).first().select(
         "_key",
         pl.col("name").alias(f"{prefix}name"),

@@ -20,38 +20,69 @@ from moneystory import schema
 from moneystory.enrich import clean, merchants, tables
 from moneystory.enrich.bnpl import bnpl_provider
 from moneystory.enrich.rules import Rule, Rules
+from moneystory.enrich.taxonomy import CATEGORIES, KINDS
 
+Reason = tuple[pl.Expr, str, str]  # condition, kind, why
 TRANSFER_WINDOW = timedelta(days=5)  # a debit and its matching credit post this close together
-NOT_SHOPS = ("income", "transfer", "loan_payments")  # merchant categories never "refunded"
-WORDINGS = ("card_payment", "savings", "topup", "atm", "fee", "interest", "refund", "income")
+NOT_SHOPS = ("income", "transfer", "loan_payments", "bank_fees")  # banks, wallets, lenders
+# Money in from these is income, not a refund (a tax refund is income, as in Plaid).
+NOT_REFUNDED = (*NOT_SHOPS, "government_taxes")
+WORDINGS = ("card_payment", "savings", "topup", "atm", "fee", "interest", "refund", "income",
+            "withdrawal")
 _NULL = pl.lit(None, dtype=pl.String)
 
 
 def enrich(lf: pl.LazyFrame, rules: Rules | None = None) -> pl.LazyFrame:
     """Add merchant, intermediary, category and kind to a schema.STORED LazyFrame."""
-    return enrich_with_sources(lf, rules or Rules(), sources=False)
+    return enrich_with_sources(lf, rules if rules is not None else Rules(), sources=False)
+
+
+KEY = ("description", "counterparty", "bank_category", "mcc")  # what the string work depends on
+KEY_SEED = 20231  # any fixed seed: both sides of the look-up hash in this one process
+KIND = pl.Enum(KINDS)
+CATEGORY = pl.Enum(CATEGORIES)
+# Facts every row needs; the *_why columns only for explain().
+ROW_FACTS = ("merchant", "intermediary", "_static_category", "_kind_a", "_kind_b", "_kind_c",
+             "_card", "_unnamed", "_candidate", "_cat_transfer", "_cat_interest")
+WHY_FACTS = ("merchant_source", "_why_a", "_why_b", "_why_c", "_cat_why")
+
+
+def _sign() -> pl.Expr:
+    amount = pl.col("amount")
+    return pl.when(amount < 0).then(-1).when(amount > 0).then(1).otherwise(0).cast(pl.Int8)
 
 
 def enrich_with_sources(lf: pl.LazyFrame, rules: Rules, *, sources: bool) -> pl.LazyFrame:
-    """enrich(); with `sources`, also merchant_source, category_source and kind_source."""
-    columns = list(lf.collect_schema().names())
-    pairs = pair_table(lf, rules)
-    rows = (
-        lf.join(pairs.lazy(), on=["description", "counterparty"], how="left", nulls_equal=True)
-        .join(tables.bank_categories().lazy(), left_on=_bank_key(), right_on="bank_key",
-              how="left")
-        .join(tables.mcc_codes().lazy(), left_on=_mcc_key(), right_on="mcc_key", how="left")
-    )
+    """enrich(); with `sources`, also merchant_source, category_source and kind_source.
+
+    Eager inside: transfer pairing and refunds look across all rows, so every row is needed
+    anyway. Everything that depends only on the text, the bank's category, the MCC and the
+    sign is decided once per distinct key, found by a 64-bit hash (a collision among even a
+    million distinct keys has odds of about 1e-8), and gathered back by index, which keeps the
+    input's row order. What is left per row: rules, the transfer pairing and earlier charges.
+    """
+    frame = lf.collect()
+    columns = frame.columns
+    signed = frame.select(*KEY, _sign=_sign())
+    hashed = signed.select(_k=pl.struct(pl.all()).hash(KEY_SEED))["_k"]
+    keys = (signed.with_columns(_k=hashed).unique("_k", keep="first", maintain_order=True)
+            .with_row_index("_i"))
+    facts = key_facts(keys, rules)
+    index = hashed.replace_strict(keys["_k"], keys["_i"], return_dtype=pl.UInt32)
+    wanted = [*ROW_FACTS, *(WHY_FACTS if sources else ()),
+              *[c for c in facts.columns if c.startswith(("_r", "_m")) and c[2:].isdigit()]]
+    rows = pl.concat([frame, facts.select(wanted)[index]], how="horizontal")
+    rows = rows.with_columns(_first_charge=_first_charges(frame, facts, index)[index])
     plan = _Plan(rules)
     rows = plan.apply(rows, "merchant").with_columns(
         merchant=pl.coalesce(pl.col("_rule_merchant"), pl.col("merchant"), pl.lit("Unknown")),
     )
     rows = plan.apply(plan.apply(rows, "category"), "kind")
-    rows = rows.with_columns(_pre_category=_pre_category(plan))
+    rows = rows.with_columns(_pre_category=pl.coalesce(
+        pl.col("_rule_category").cast(CATEGORY), "_static_category"))
     rows = _with_pairs(rows)
-    rows = _with_first_charge(rows)
-    rows = rows.with_columns(kind=_kind(plan))
-    rows = rows.with_columns(category=_category(plan))
+    rows = rows.with_columns(kind=_kind())
+    rows = rows.with_columns(category=_category(), merchant=_merchant_by_kind())
     extra = list(schema.ENRICHED_EXTRA)
     if sources:
         rows = rows.with_columns(
@@ -61,7 +92,8 @@ def enrich_with_sources(lf: pl.LazyFrame, rules: Rules, *, sources: bool) -> pl.
             kind_source=_kind_source(plan),
         )
         extra += ["merchant_source", "category_source", "kind_source"]
-    return rows.select(*[c for c in columns if c not in extra], *extra)
+    rows = rows.with_columns(pl.col("kind", "category").cast(pl.String))
+    return rows.select(*[c for c in columns if c not in extra], *extra).lazy()
 
 
 def _bank_key() -> pl.Expr:
@@ -72,27 +104,66 @@ def _mcc_key() -> pl.Expr:
     return pl.col("mcc").str.strip_chars().str.zfill(4)
 
 
-# ---------------------------------------------------------------- per distinct pair
+# ---------------------------------------------------------------- per distinct key
 
 
-def pair_table(lf: pl.LazyFrame, rules: Rules) -> pl.DataFrame:
-    """Per distinct (description, counterparty): merchant facts, wording flags, rule matches."""
-    pairs = lf.select("description", "counterparty").unique().collect()
-    texts = pl.concat([pairs["description"], pairs["counterparty"]]).drop_nulls()
+def key_facts(keys: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+    """Per distinct key (in `keys` order): merchant facts, wording flags, mapped bank category
+    and MCC, the category before kind and rules, and which rules' regexes match.
+
+    The text work runs once per SHAPE: the key with every digit of its texts written as 0 and
+    every word with two or more digits (a reference such as "2K4LM3") written as #.
+    "TESCO STORES 3297" and "TESCO STORES 1234" are one shape, as are two dates or two
+    Amazon order codes: digits decide where the noise is, not which merchant or kind it is.
+    The user's regexes may name digits, so they run on every real key.
+    """
+    shaped = keys.with_columns(
+        _s=pl.struct(_shape("description"), _shape("counterparty"), "bank_category", "mcc",
+                     "_sign").hash(KEY_SEED))
+    shapes = _shape_facts(shaped.unique("_s", keep="first", maintain_order=True), rules)
+    own = [c for c in shapes.columns if c not in keys.columns or c == "_s"]
+    facts = (
+        shaped.join(shapes.select(own), on="_s", how="left")
+        .with_columns(
+            *[pl.col("description").fill_null("").str.contains(f"(?i){rule.if_description}")
+              .alias(f"_r{i}") for i, rule in enumerate(rules.rules) if rule.if_description],
+            *[pl.col("merchant").fill_null("").str.contains(f"(?i){rule.if_merchant}")
+              .alias(f"_m{i}") for i, rule in enumerate(rules.rules) if rule.if_merchant],
+        )
+        .sort("_i")
+    )
+    assert facts.height == keys.height, "one row of facts per distinct key"
+    return facts
+
+
+def _shape(column: str) -> pl.Expr:
+    return (pl.col(column).str.to_uppercase().str.replace_all(r"\d", "0")
+            .str.replace_all(r"\b[A-Z]*0[A-Z0]*0[A-Z0]*\b", "#"))
+
+
+def _shape_facts(shapes: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+    """key_facts() for one representative key per shape."""
+    texts = pl.concat([shapes["description"], shapes["counterparty"]]).drop_nulls()
     resolved = merchants.resolve(texts)
     plain = clean.upper_plain(pl.col("description"))
-    flags = pairs.with_columns(_plain=plain).with_columns(
+    flags = shapes.with_columns(_plain=plain).with_columns(
         *[clean.has_wording(pl.col("_plain"), name).alias(f"w_{name}") for name in WORDINGS],
         bnpl_provider=bnpl_provider(pl.col("description")),
-        *[pl.col("description").fill_null("").str.contains(f"(?i){rule.if_description}")
-          .alias(f"_r{i}") for i, rule in enumerate(rules.rules) if rule.if_description],
     )
     by_desc = resolved.rename(lambda c: c if c == "text" else f"d_{c}")
     by_party = resolved.rename(lambda c: c if c == "text" else f"c_{c}")
     joined = (flags.join(by_desc, left_on="description", right_on="text", how="left")
               .join(by_party, left_on="counterparty", right_on="text", how="left"))
-    return _choose_merchant(joined).with_columns(
+    facts = _choose_merchant(joined).with_columns(
         holder=_holder_expr(_holder_names(joined, rules))).drop("_plain")
+    return (
+        facts.join(tables.bank_categories(), left_on=_bank_key(), right_on="bank_key",
+                   how="left")
+        .join(tables.mcc_codes(), left_on=_mcc_key(), right_on="mcc_key", how="left")
+        .with_columns(_static_category=_static_category().cast(CATEGORY))
+        .with_columns(_decisions())
+        .drop("bank_refines")
+    )
 
 
 def _choose_merchant(frame: pl.DataFrame) -> pl.DataFrame:
@@ -107,8 +178,12 @@ def _choose_merchant(frame: pl.DataFrame) -> pl.DataFrame:
               for f in fields]
     # Keywords are worth reading in the description even when the payee named the merchant.
     keyword = pl.coalesce(pl.col("c_keyword_category"), pl.col("d_keyword_category"))
+    # A wallet named in the description ("JORDAN AVERY Wise transfer") still says what it is.
+    facts = {f: pl.when(use_party).then(pl.coalesce(f"c_{f}", f"d_{f}")).otherwise(f"d_{f}")
+             for f in ("table_category", "table_kind")}
     return frame.with_columns(*chosen).with_columns(
         keyword_category=pl.when(use_party).then(keyword).otherwise(pl.col("keyword_category")),
+        **facts,
     ).drop([c for c in frame.columns if c.startswith(("d_", "c_"))])
 
 
@@ -137,7 +212,7 @@ def _holder_expr(names: list[str]) -> pl.Expr:
 class _Plan:
     """The user's rules as polars expressions: per field, the first matching rule that sets it.
 
-    Merchant rules see the merchant enrichment found; category and kind rules see the final one.
+    `if_merchant` sees the merchant enrichment found (before any rule renamed it).
     """
 
     rules: Rules
@@ -146,8 +221,8 @@ class _Plan:
         parts: list[pl.Expr] = []
         if rule.if_description:
             parts.append(pl.col(f"_r{index}").fill_null(False))
-        if rule.if_merchant:
-            parts.append(pl.col("merchant").fill_null("").str.contains(f"(?i){rule.if_merchant}"))
+        if rule.if_merchant:  # matched against the merchant enrichment found, per key
+            parts.append(pl.col(f"_m{index}").fill_null(False))
         if rule.amount_min is not None:
             parts.append(pl.col("amount") >= pl.lit(rule.amount_min, dtype=schema.AMOUNT))
         if rule.amount_max is not None:
@@ -159,14 +234,14 @@ class _Plan:
     def _index(self, field: str) -> pl.Expr:
         pairs = [(self._condition(i, rule), pl.lit(i)) for i, rule in enumerate(self.rules.rules)
                  if getattr(rule, field) is not None]
-        return _chain(pairs, pl.lit(None, dtype=pl.UInt32)).cast(pl.Int64)
+        return clean.when_chain(pairs, pl.lit(None, dtype=pl.UInt32)).cast(pl.Int64)
 
     def _by_index(self, field: str, values: list[str | None]) -> pl.Expr:
         index = pl.col(f"_rule_{field}_i")
         pairs = [(index == i, pl.lit(v)) for i, v in enumerate(values) if v is not None]
-        return _chain(pairs, _NULL)
+        return clean.when_chain(pairs, _NULL)
 
-    def apply(self, rows: pl.LazyFrame, field: str) -> pl.LazyFrame:
+    def apply(self, rows: pl.DataFrame, field: str) -> pl.DataFrame:
         """Add _rule_<field>_i (which rule) and _rule_<field> (its value, else null)."""
         values = [getattr(rule, field) for rule in self.rules.rules]
         rows = rows.with_columns(self._index(field).alias(f"_rule_{field}_i"))
@@ -181,9 +256,16 @@ class _Plan:
 # ---------------------------------------------------------------- category and kind
 
 
-def _pre_category(plan: _Plan) -> pl.Expr:
-    """The category before the kind has its say (rules > bank > MCC > table > keywords)."""
-    return pl.coalesce(pl.col("_rule_category"), pl.col("bank_mapped"), pl.col("mcc_category"),
+def _finer() -> pl.Expr:
+    """A finer category the bank's coarse one hides ("Food & Drink" → coffee), else null."""
+    fine = pl.coalesce(pl.col("mcc_category"), pl.col("table_category"),
+                       pl.col("keyword_category"))
+    return pl.when(pl.col("bank_refines").list.contains(fine).fill_null(False)).then(fine)
+
+
+def _static_category() -> pl.Expr:
+    """The category before rules and kind have their say (bank > MCC > table > keywords)."""
+    return pl.coalesce(_finer(), pl.col("bank_mapped"), pl.col("mcc_category"),
                        pl.col("table_category"), pl.col("keyword_category"), pl.lit("other"))
 
 
@@ -191,88 +273,126 @@ def _flag(name: str) -> pl.Expr:
     return pl.col(f"w_{name}").fill_null(False)
 
 
+def _spending_merchant() -> pl.Expr:
+    """A shop the merchant table knows (not a bank, wallet, lender or employer)."""
+    return pl.col("table_category").is_not_null() & ~pl.col("table_category").is_in(
+        list(NOT_SHOPS))
+
+
 def _card_payment() -> pl.Expr:
-    return (_flag("card_payment") | (pl.col("table_kind") == "transfer").fill_null(False))
+    # "T-MOBILE AUTO PAY" is a phone bill, not a card payment: shops keep their purchases.
+    issuer = (pl.col("table_kind") == "transfer") & (pl.col("table_category") == "loan_payments")
+    return (_flag("card_payment") & ~_spending_merchant()) | issuer.fill_null(False)
 
 
-def _transfer_reasons() -> list[tuple[pl.Expr, str]]:
-    wallet = pl.col("table_category").is_null() | (pl.col("table_category") == "transfer")
-    return [
-        (_card_payment(), "credit-card payment or settlement"),
-        ((pl.col("bank_kind") == "transfer") | (pl.col("mcc_kind") == "transfer"),
-         "bank category or MCC of a transfer"),
-        (_flag("savings"), "savings / own-account wording"),
-        (_flag("topup") & wallet, "wallet top-up"),
-        (pl.col("holder").fill_null(False), "the holder's own name"),
-        (pl.col("_paired").fill_null(False), "matched debit and credit between your accounts"),
-    ]
-
-
-def _kind_reasons() -> list[tuple[pl.Expr, str, str]]:
-    out, into = pl.col("amount") < 0, pl.col("amount") > 0
+def _kind_segments() -> tuple[list[Reason], list[Reason], list[Reason]]:
+    """The kind's reasons in order of precedence, per key, in three segments: rows between
+    them are decided per row (a matched transfer after the first, an earlier charge after
+    the second)."""
+    out, into = pl.col("_sign") < 0, pl.col("_sign") > 0
     provider = pl.col("bnpl_provider").is_not_null()
     atm = _flag("atm") | (pl.col("mcc_kind") == "atm").fill_null(False) | (
         pl.col("bank_kind") == "atm").fill_null(False)
-    spending_merchant = pl.col("table_category").is_not_null() & ~pl.col("table_category").is_in(
-        list(NOT_SHOPS))
-    earlier = (pl.col("_first_charge") <= pl.col("date")).fill_null(False) & ~pl.col(
-        "_pre_category").is_in(list(NOT_SHOPS))
-    reasons: list[tuple[pl.Expr, str, str]] = [
+    shop = _spending_merchant()
+    refundable = shop & (pl.col("table_category") != "government_taxes")
+    wallet = pl.col("table_category").is_null() | (pl.col("table_category") == "transfer")
+    first: list[Reason] = [
+        (atm & _flag("withdrawal") & out, "atm", "cash machine wording or MCC"),
+        (_flag("fee") & out & ~shop, "fee", "fee wording"),
         (provider & out, "bnpl", "BNPL provider in the descriptor"),
         (provider & into, "refund", "money back from a BNPL provider"),
-        (_flag("fee") & out, "fee", "fee wording"),
         (atm & out, "atm", "cash machine wording or MCC"),
+        (_card_payment(), "transfer", "credit-card payment or settlement"),
+        (((pl.col("bank_kind") == "transfer") | (pl.col("mcc_kind") == "transfer"))
+         .fill_null(False), "transfer", "bank category or MCC of a transfer"),
+        ((pl.col("table_kind") == "transfer").fill_null(False), "transfer",
+         "a wallet, bank or broker account (merchant table)"),
+        (_flag("savings"), "transfer", "savings / own-account wording"),
+        (_flag("topup") & wallet, "transfer", "wallet top-up"),
+        (pl.col("holder").fill_null(False), "transfer", "the holder's own name"),
     ]
-    reasons += [(cond, "transfer", why) for cond, why in _transfer_reasons()]
-    reasons += [
+    second: list[Reason] = [
         (_flag("interest"), "interest", "interest wording"),
         (into & _flag("income"), "income", "income wording"),
         (into & (_flag("refund") | _flag("fee")), "refund", "refund wording"),
-        (into & spending_merchant, "refund", "money back from a shop in the merchant table"),
-        (into & earlier, "refund", "money back from a merchant already paid"),
-        (into, "income", "money in"),
+        (into & refundable, "refund", "money back from a shop in the merchant table"),
     ]
-    return reasons
+    last: list[Reason] = [(into, "income", "money in"), (pl.lit(True), "purchase", "money out")]
+    return first, second, last
 
 
-def _chain(pairs: list[tuple[pl.Expr, pl.Expr]], default: pl.Expr) -> pl.Expr:
-    expr = None
-    for cond, value in pairs:
-        expr = (pl.when(cond) if expr is None else expr.when(cond)).then(value)
-    return default if expr is None else expr.otherwise(default)
+def _decisions() -> list[pl.Expr]:
+    """Per key: each kind segment's decision and reason, and what category follows a kind."""
+    exprs = []
+    for name, segment in zip("abc", _kind_segments(), strict=True):
+        exprs.append(clean.when_chain([(c, pl.lit(k)) for c, k, _ in segment], pl.lit(None))
+                     .cast(KIND).alias(f"_kind_{name}"))
+        exprs.append(clean.when_chain([(c, pl.lit(why)) for c, _, why in segment], _NULL)
+                     .alias(f"_why_{name}"))
+    card = _card_payment()
+    exprs += [
+        card.alias("_card"),
+        pl.col("table_category").is_null().alias("_unnamed"),
+        (_static_category().is_in(["other", "transfer", "loan_payments"])
+         & pl.col("bnpl_provider").is_null() & ~_flag("fee") & ~_flag("atm")
+         & ~_flag("interest")).alias("_candidate"),
+        pl.when(card).then(pl.lit("loan_payments")).otherwise(pl.lit("transfer"))
+        .cast(CATEGORY).alias("_cat_transfer"),
+        pl.when(pl.col("_sign") > 0).then(pl.lit("income")).otherwise(pl.lit("bank_fees"))
+        .cast(CATEGORY).alias("_cat_interest"),
+        _static_category_why().alias("_cat_why"),
+    ]
+    return exprs
 
 
-def _kind(plan: _Plan) -> pl.Expr:
-    found = _chain([(c, pl.lit(k)) for c, k, _ in _kind_reasons()], pl.lit("purchase"))
-    return pl.coalesce(pl.col("_rule_kind"), found)
+def _earlier_charge() -> pl.Expr:
+    return ((pl.col("amount") > 0) & (pl.col("_first_charge") <= pl.col("date")).fill_null(False)
+            & ~pl.col("_pre_category").cast(pl.String).is_in(list(NOT_REFUNDED)))
+
+
+def _merchant_by_kind() -> pl.Expr:
+    """Cash and card bills have no shop: name them so they group ("Cash", "Card payment")."""
+    unnamed = pl.col("_rule_merchant").is_null() & pl.col("_unnamed")
+    return (pl.when(unnamed & (pl.col("kind") == "atm")).then(pl.lit("Cash"))
+            .when(unnamed & (pl.col("kind") == "transfer") & pl.col("_card"))
+            .then(pl.lit("Card payment"))
+            .otherwise(pl.col("merchant")))
+
+
+def _kind() -> pl.Expr:
+    return pl.coalesce(
+        pl.col("_rule_kind").cast(KIND), "_kind_a",
+        pl.when(pl.col("_paired")).then(pl.lit("transfer", dtype=KIND)), "_kind_b",
+        pl.when(_earlier_charge()).then(pl.lit("refund", dtype=KIND)), "_kind_c",
+    )
 
 
 def _kind_source(plan: _Plan) -> pl.Expr:
-    found = _chain([(c, pl.lit(why)) for c, _, why in _kind_reasons()], pl.lit("money out"))
-    return pl.when(pl.col("_rule_kind").is_not_null()).then(plan.label("kind")).otherwise(found)
+    return pl.coalesce(
+        plan.label("kind"), "_why_a",
+        pl.when(pl.col("_paired")).then(pl.lit("matched debit and credit between your accounts")),
+        "_why_b",
+        pl.when(_earlier_charge()).then(pl.lit("money back from a merchant already paid")),
+        "_why_c",
+    )
 
 
-def _category_by_kind() -> list[tuple[pl.Expr, pl.Expr, str]]:
+_BY_KIND = {"bnpl": "loan_payments", "fee": "bank_fees", "atm": "transfer", "income": "income"}
+
+
+def _category() -> pl.Expr:
     kind = pl.col("kind")
-    return [
-        ((kind == "transfer") & _card_payment(), pl.lit("loan_payments"), "kind transfer (card)"),
-        (kind == "transfer", pl.lit("transfer"), "kind transfer"),
-        (kind == "bnpl", pl.lit("loan_payments"), "kind bnpl"),
-        (kind == "fee", pl.lit("bank_fees"), "kind fee"),
-        (kind == "atm", pl.lit("transfer"), "kind atm (cash)"),
-        ((kind == "interest") & (pl.col("amount") > 0), pl.lit("income"), "kind interest"),
-        (kind == "interest", pl.lit("bank_fees"), "kind interest (charged)"),
-        (kind == "income", pl.lit("income"), "kind income"),
-    ]
+    by_kind = (pl.when(kind == "transfer").then("_cat_transfer")
+               .when(kind == "interest").then("_cat_interest")
+               .otherwise(kind.cast(pl.String).replace_strict(_BY_KIND, default=None)
+                          .cast(CATEGORY)))
+    return pl.coalesce(pl.col("_rule_category").cast(CATEGORY), by_kind, "_pre_category")
 
 
-def _category(plan: _Plan) -> pl.Expr:
-    by_kind = _chain([(c, v) for c, v, _ in _category_by_kind()], pl.col("_pre_category"))
-    return pl.coalesce(pl.col("_rule_category"), by_kind)
-
-
-def _category_source(plan: _Plan) -> pl.Expr:
-    pre = _chain([
+def _static_category_why() -> pl.Expr:
+    return clean.when_chain([
+        (_finer().is_not_null(), pl.concat_str(pl.lit("bank category '"), pl.col("bank_category"),
+                                                pl.lit("' refined by "), _finer_source())),
         (pl.col("bank_mapped").is_not_null(),
          pl.concat_str(pl.lit("bank category '"), pl.col("bank_category"), pl.lit("'"))),
         (pl.col("mcc_category").is_not_null(), pl.concat_str(pl.lit("MCC "), pl.col("mcc"))),
@@ -281,44 +401,63 @@ def _category_source(plan: _Plan) -> pl.Expr:
         (pl.col("keyword_category").is_not_null(),
          pl.concat_str(pl.lit("keyword '"), pl.col("keyword"), pl.lit("'"))),
     ], pl.lit("no source matched"))
-    by_kind = _chain([(c, pl.lit(why)) for c, _, why in _category_by_kind()], pre)
-    return pl.when(pl.col("_rule_category").is_not_null()).then(plan.label("category")).otherwise(
-        by_kind)
+
+
+def _finer_source() -> pl.Expr:
+    return (pl.when(pl.col("mcc_category").is_not_null()).then(pl.concat_str(pl.lit("MCC "),
+                                                                             pl.col("mcc")))
+            .when(pl.col("table_category").is_not_null())
+            .then(pl.concat_str(pl.lit("merchant table: "), pl.col("merchant")))
+            .otherwise(pl.concat_str(pl.lit("keyword '"), pl.col("keyword"), pl.lit("'"))))
+
+
+def _category_source(plan: _Plan) -> pl.Expr:
+    kind = pl.col("kind")
+    by_kind = (pl.when(pl.col("_rule_category").is_null() & kind.is_in(
+        ["transfer", "interest", *_BY_KIND]))
+        .then(pl.concat_str(pl.lit("kind "), kind.cast(pl.String))))
+    return pl.coalesce(plan.label("category"), by_kind, "_cat_why")
 
 
 # ---------------------------------------------------------------- across rows
 
 
-def _with_first_charge(rows: pl.LazyFrame) -> pl.LazyFrame:
-    """The first date each merchant charged money, to recognise money back as a refund."""
-    first = (rows.filter(pl.col("amount") < 0).group_by("merchant")
-             .agg(_first_charge=pl.col("date").min()))
-    return rows.join(first, on="merchant", how="left")
+def _first_charges(frame: pl.DataFrame, facts: pl.DataFrame, index: pl.Series) -> pl.Series:
+    """Per key (in facts order): the first date its merchant charged money, for refunds."""
+    charges = (pl.DataFrame({"_i": index, "date": frame["date"], "amount": frame["amount"]})
+               .filter(pl.col("amount") < 0).group_by("_i").agg(first=pl.col("date").min()))
+    per_key = facts.select("_i", "merchant").join(charges, on="_i", how="left")
+    by_merchant = per_key.group_by("merchant").agg(first=pl.col("first").min())
+    return (per_key.drop("first").join(by_merchant, on="merchant", how="left", nulls_equal=True)
+            .sort("_i")["first"])
 
 
-def _with_pairs(rows: pl.LazyFrame) -> pl.LazyFrame:
+def _with_pairs(rows: pl.DataFrame) -> pl.DataFrame:
     """Flag a debit in one account and a credit of the same amount and currency in another
     within TRANSFER_WINDOW, one to one (nearest date first), among rows no shop explains."""
-    candidate = (pl.col("_pre_category").is_in(["other", "transfer", "loan_payments"])
-                 & pl.col("bnpl_provider").is_null() & pl.col("_rule_kind").is_null()
-                 & ~_flag("fee") & ~_flag("atm") & ~_flag("interest"))
-    rows = rows.with_row_index("_row")
-    base = rows.filter(candidate).select(
-        "_row", "account_id", "date", "currency", "amount",
-        _abs=pl.col("amount").abs().cast(pl.String))
+    ruled = pl.col("_rule_category").is_null() | pl.col("_rule_category").is_in(
+        ["other", "transfer", "loan_payments"])
+    candidate = pl.col("_candidate") & pl.col("_rule_kind").is_null() & ruled
+    base = rows.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "account_id", "date", "currency",
+        "amount", _abs=pl.col("amount").abs().cast(pl.String), _cand=candidate,
+    ).filter("_cand").drop("_cand")
     debits = base.filter(pl.col("amount") < 0).drop("amount").sort("date")
     credits = (base.filter(pl.col("amount") > 0).drop("amount")
-               .rename({"_row": "_row_c", "account_id": "_acct_c"})
+               .rename({"_row": "_row_c", "account_id": "_acct_c", "currency": "currency_c"})
                .with_columns(_date_c=pl.col("date")).sort("date"))
-    nearest = debits.join_asof(credits, on="date", by=["_abs", "currency"], strategy="nearest",
+    # By amount only: a QIF file has no currency, and its rows still pair with a USD account.
+    nearest = debits.join_asof(credits, on="date", by="_abs", strategy="nearest",
                                tolerance=TRANSFER_WINDOW, check_sortedness=False)
+    same_money = ((pl.col("currency") == pl.col("currency_c")) | pl.col("currency").is_null()
+                  | pl.col("currency_c").is_null())
     matched = (
-        nearest.filter(pl.col("_row_c").is_not_null() & (pl.col("_acct_c") != pl.col("account_id")))
+        nearest.filter(pl.col("_row_c").is_not_null() & (pl.col("_acct_c") != pl.col("account_id"))
+                       & same_money)
         .with_columns(_gap=(pl.col("_date_c") - pl.col("date")).abs())
         .sort("_gap", "_row")
         .unique("_row_c", keep="first")  # one credit, one debit
     )
-    flagged = pl.concat([matched.select(pl.col("_row")),
-                         matched.select(pl.col("_row_c").alias("_row"))]).unique()
-    return (rows.join(flagged.with_columns(_paired=pl.lit(True)), on="_row", how="left")
-            .drop("_row"))
+    paired = pl.concat([matched["_row"], matched["_row_c"]])
+    return rows.with_columns(
+        _paired=pl.int_range(pl.len(), dtype=pl.UInt32).is_in(paired.implode()))

@@ -136,9 +136,6 @@ class Rules(BaseModel):
     holder: Holder = Field(default_factory=Holder)
     path: Path | None = Field(default=None, exclude=True)
 
-    def __len__(self) -> int:
-        return len(self.rules)
-
 
 def _rule_lines(text: str) -> list[int]:
     """1-based line of each [[rules]] header, in order."""
@@ -156,7 +153,8 @@ def _sentence(error: ValidationError) -> str:
 
 
 def load_rules(path: Path) -> Rules:
-    """The user's rules; a missing file is no rules; an invalid one is a ConfigError at file:line."""
+    """The user's rules; a missing file is no rules; an invalid rule is a ConfigError at its
+    file:line."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -169,7 +167,7 @@ def load_rules(path: Path) -> Rules:
         found = re.search(r"line (\d+)", str(exc))
         raise ConfigError(f"the rules file is not valid TOML ({exc})", path=path,
                           line=int(found.group(1)) if found else None,
-                          hint="fix the syntax or see `moneystory rules` for an example") from exc
+                          hint="Fix the syntax, or see `moneystory rules` for an example") from exc
     lines = _rule_lines(text)
     raw_rules = data.pop("rules", [])
     if not isinstance(raw_rules, list):
@@ -189,4 +187,4 @@ def _one_rule(raw: Any, index: int, lines: list[int], path: Path) -> Rule:
         return Rule.model_validate({**raw, "line": line or 0})
     except ValidationError as exc:
         raise ConfigError(f"rule {index + 1} is invalid: {_sentence(exc)}", path=path, line=line,
-                          hint="see `moneystory rules` for the fields a rule takes") from exc
+                          hint="See `moneystory rules` for the fields a rule takes") from exc

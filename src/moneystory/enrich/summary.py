@@ -7,6 +7,8 @@ from decimal import Decimal
 import polars as pl
 from pydantic import BaseModel
 
+from moneystory import schema
+
 VARIANTS_SHOWN = 8  # raw descriptors listed under one merchant, most frequent first
 NOT_SPENDING = ("transfer", "income")
 
@@ -37,7 +39,7 @@ def spending_amount() -> pl.Expr:
     """Spending of a row: money out excluding transfers and income, net of refunds, positive."""
     counts = ~pl.col("kind").is_in(list(NOT_SPENDING)) & ~(
         (pl.col("kind") == "interest") & (pl.col("amount") > 0))
-    return pl.when(counts).then(-pl.col("amount")).otherwise(pl.lit(0).cast(pl.col("amount").dtype))
+    return pl.when(counts).then(-pl.col("amount")).otherwise(pl.lit(0, dtype=schema.AMOUNT))
 
 
 def merchant_summary(lf: pl.LazyFrame) -> MerchantList:

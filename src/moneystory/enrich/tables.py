@@ -25,7 +25,7 @@ DATA_FILES = (
     "merchants.csv", "keywords.csv", "bank_categories.csv", "mcc.csv", "cleaning.toml",
     "kinds.toml",
 )
-CODE_VERSION = "1"  # bump when the enrichment logic changes what it produces
+CODE_VERSION = "1"  # bump to invalidate every cache of enriched rows
 
 
 def _read(name: str) -> str:
@@ -45,9 +45,14 @@ def _csv_rows(name: str) -> list[dict[str, str]]:
 
 @functools.cache
 def version() -> str:
+    """Changes with any built-in table and with the enrichment code itself."""
     digest = hashlib.sha256(CODE_VERSION.encode())
     for name in DATA_FILES:
         digest.update(_read(name).encode())
+    package = resources.files("moneystory.enrich")
+    for entry in sorted(package.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".py"):
+            digest.update(entry.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -101,12 +106,17 @@ def keywords() -> pl.DataFrame:
 
 @functools.cache
 def bank_categories() -> pl.DataFrame:
+    """bank label → our category, an optional kind, and the finer categories it may hide."""
     rows = [{"bank_key": r["bank_category"].lower().strip(),
              "bank_mapped": _check(r["category"], CATEGORIES, "bank_categories.csv"),
-             "bank_kind": _check(r["kind"], KINDS, "bank_categories.csv") or None}
+             "bank_kind": _check(r["kind"], KINDS, "bank_categories.csv") or None,
+             "bank_refines": [_check(c, CATEGORIES, "bank_categories.csv")
+                              for c in r.get("refines", "").split("|") if c]}
             for r in _csv_rows("bank_categories.csv")]
     return pl.DataFrame(rows, schema={"bank_key": pl.String, "bank_mapped": pl.String,
-                                      "bank_kind": pl.String}).unique("bank_key", keep="first")
+                                      "bank_kind": pl.String,
+                                      "bank_refines": pl.List(pl.String)}
+                        ).unique("bank_key", keep="first", maintain_order=True)
 
 
 @functools.cache
@@ -144,6 +154,7 @@ class Cleaning(BaseModel):
     countries: list[str]
     us_states: list[str]
     cities: list[str]
+    tail_words: list[str]
     legal: list[str]
 
 
@@ -156,6 +167,7 @@ class Wording(BaseModel):
     interest: list[str]
     refund: list[str]
     income: list[str] = Field(default_factory=list)
+    withdrawal: list[str] = Field(default_factory=list)
 
 
 def _toml(name: str) -> dict[str, Any]:

@@ -180,22 +180,33 @@ def squash(text: str | None) -> str:
     return _WS.sub(" ", text or "").strip()
 
 
-# ---------------------------------------------------------------- exact amounts from text
+def squash_expr(text: pl.Expr) -> pl.Expr:
+    """`squash` for a whole column; empty text becomes null."""
+    squashed = text.str.replace_all(r"\s+", " ").str.strip_chars()
+    return pl.when(squashed != "").then(squashed)
 
-_PLAIN_DECIMAL = r"^[+-]?(\d+\.?\d*|\.\d+)$"
-_PAST_SCALE = r"\.\d{4}\d*[1-9]"  # a non-zero digit after the 4th decimal would be rounded
+
+def like_stated(computed: Decimal, stated: Decimal) -> Decimal:
+    """A computed balance with the stated balance's decimals when that loses nothing (for
+    messages: "states 15121.12, the rows give 15555.28" rather than 15555.2800)."""
+    shown = computed.quantize(stated) if stated.is_finite() else computed
+    return shown if shown == computed else computed
 
 
-def amount_from_text(texts: pl.Expr) -> pl.Expr:
-    """Plain decimal text ("-3.77000", "+00000000001500.0000", "12") as schema.AMOUNT, exactly.
+def split_unreadable(frame: pl.DataFrame, line: str, date_field: str,
+                     amount_field: str) -> tuple[pl.DataFrame, list[RowIssue]]:
+    """The rows whose date and amount converted, and a RowIssue for each other row.
 
-    Null where the text is not a plain decimal or would lose a non-zero digit past the store's
-    4 decimals: the caller rejects those rows instead of rounding money.
+    `frame` holds the converted `date`/`amount` beside the source text `date_text`/`amount_text`;
+    `date_field`/`amount_field` name where the value comes from in the format (e.g. "DTPOSTED").
     """
-    text = texts.str.strip_chars()
-    readable = text.str.contains(_PLAIN_DECIMAL) & ~text.str.contains(_PAST_SCALE)
-    return (
-        pl.when(readable)
-        .then(text.str.strip_prefix("+").cast(schema.AMOUNT, strict=False))
-        .otherwise(None)
-    )
+    readable = pl.col("date").is_not_null() & pl.col("amount").is_not_null()
+    issues = []
+    for row in frame.filter(~readable).select(line, "date", "date_text", "amount_text") \
+            .iter_rows(named=True):
+        field_name, text = ((date_field, row["date_text"]) if row["date"] is None
+                            else (amount_field, row["amount_text"]))
+        issues.append(RowIssue(line=row[line] or 0, reason=(
+            f"no {field_name}" if text is None or not str(text).strip()
+            else f"unreadable {field_name} {text!r}")))
+    return frame.filter(readable), issues

@@ -12,7 +12,7 @@ date as written (BookgDt/Dt, or the date part of BookgDt/DtTm), never shifted to
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET  # noqa: N817 - only for the Element type and ParseError
+import xml.etree.ElementTree as ET  # only for the Element type and ParseError
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -26,16 +26,17 @@ from moneystory.importers.base import (
     BalanceCheck,
     ImportOptions,
     ParsedFile,
-    RowIssue,
-    amount_from_text,
     decode,
+    like_stated,
+    split_unreadable,
 )
+from moneystory.importers.numbers import parse_amounts
 
 _SNIFF = re.compile(r"camt\.05\d|BkToCstmr(Stmt|AcctRpt|DbtCdtNtfctn)")
 _NTRY_TAG = re.compile(r"<(?:[\w.-]+:)?Ntry[\s>]")
 _CONTAINERS = ("Stmt", "Rpt", "Ntfctn")
 _OPENING = ("OPBD", "PRCD")
-_CLOSING = "CLBD"
+_CLOSING = ("CLBD",)
 _BOOKED = {"BOOK"}
 _COLUMNS = ("stmt", "date_text", "amount_text", "direction", "reversal", "status", "currency",
             "fitid", "description", "memo", "counterparty")
@@ -157,7 +158,7 @@ class _CamtImporter:
     def sniff(self, head: str) -> bool:
         try:
             return head.lstrip("\ufeff \t\r\n").startswith("<") and bool(_SNIFF.search(head))
-        except Exception:  # noqa: BLE001 - sniffing never raises
+        except Exception:  # sniffing never raises
             return False
 
     def parse(self, path: Path, data: bytes, options: ImportOptions) -> ParsedFile:
@@ -176,14 +177,8 @@ class _CamtImporter:
             for entry in container.iterfind("Ntry"):
                 self._add(columns, index, entry)
         frame = self._frame(columns, accounts, decode(data).text)
-        rejected = [
-            RowIssue(line=row["source_row"], reason=(
-                f"unreadable booking date {row['date_text']!r}" if row["date"] is None
-                else f"unreadable amount {row['amount_text']!r}"))
-            for row in frame.filter(pl.col("date").is_null() | pl.col("amount").is_null())
-            .iter_rows(named=True)
-        ]
-        frame = frame.filter(pl.col("date").is_not_null() & pl.col("amount").is_not_null())
+        frame, rejected = split_unreadable(frame, "source_row", "booking date (BookgDt)",
+                                           "amount (Amt)")
         warnings = []
         reversals = int(frame["reversal"].sum())
         if reversals:
@@ -223,8 +218,7 @@ class _CamtImporter:
     @staticmethod
     def _frame(columns: dict[str, list[object]], accounts: list[AccountInfo],
                text: str) -> pl.DataFrame:
-        types = {name: pl.String for name in _COLUMNS} | {"stmt": pl.Int64,
-                                                          "reversal": pl.Boolean}
+        types = dict.fromkeys(_COLUMNS, pl.String) | {"stmt": pl.Int64, "reversal": pl.Boolean}
         frame = pl.DataFrame({name: pl.Series(columns[name], dtype=types[name])
                               for name in _COLUMNS})
         refs = pl.DataFrame(
@@ -233,7 +227,7 @@ class _CamtImporter:
             schema={"stmt": pl.Int64, "account_ref": pl.String, "account_currency": pl.String},
         )
         lines = _entry_lines(text)
-        magnitude = amount_from_text(pl.col("amount_text"))
+        magnitude = parse_amounts(frame["amount_text"], ".")  # ISO 20022: always a point
         status = pl.col("status").str.to_uppercase()
         return frame.join(refs, on="stmt", how="left", maintain_order="left").with_columns(
             date=pl.col("date_text").str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
@@ -255,7 +249,8 @@ class _CamtImporter:
         total = Decimal(booked["amount"].sum()) if booked.height else Decimal(0)
         as_of = pl.Series([closing[1]]).str.to_date("%Y-%m-%d", strict=False)[0]
         return BalanceCheck(account_ref=account.ref, stated=closing[0],
-                            computed=opening[0] + total, as_of=as_of)
+                            computed=like_stated(opening[0] + total, closing[0]),
+                            as_of=as_of)
 
 
 IMPORTER = _CamtImporter()

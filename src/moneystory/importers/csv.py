@@ -11,6 +11,7 @@ Never polars' `decimal_comma`: it cannot read `1.150,00`.
 from __future__ import annotations
 
 import csv as stdlib_csv
+import functools
 import io
 import re
 import unicodedata
@@ -20,18 +21,24 @@ from pathlib import Path
 
 import polars as pl
 
+from moneystory import schema
 from moneystory.errors import DetectionError, StatementError
 from moneystory.importers.base import (
     AccountInfo,
     BalanceCheck,
+    Decoded,
     ImportOptions,
     ParsedFile,
-    Decoded,
     RowIssue,
     decode,
 )
 from moneystory.importers.dates import MONTH_FIRST_COUNTRIES, parse_dates
-from moneystory.importers.numbers import infer_decimal_mark, parse_amounts
+from moneystory.importers.numbers import (
+    PolarsType,
+    infer_decimal_mark,
+    parse_amounts,
+    per_distinct,
+)
 from moneystory.importers.profile import (
     Column,
     Columns,
@@ -44,6 +51,7 @@ from moneystory.importers.profile import (
 
 DELIMITERS = (",", ";", "\t", "|")
 HEAD_LINES = 60  # the header is looked for in this many first lines
+HEAD_AREA = 200  # lines kept as text for the preamble and the currency hint
 
 COMMA_DECIMAL_COUNTRIES = {
     "DE", "AT", "NL", "BE", "FR", "ES", "IT", "PT", "CZ", "HU", "PL", "DK", "SE", "NO", "FI",
@@ -61,6 +69,7 @@ _SYMBOL_CURRENCY = (("£", "GBP"), ("€", "EUR"), ("$", "USD"))
 
 # ---------------------------------------------------------------- text and header helpers
 
+@functools.lru_cache(maxsize=4096)  # detection compares the same header cells many times
 def normalise_cell(cell: str) -> str:
     """Header cells compared without case, quotes, BOMs or surrounding spaces."""
     return re.sub(r"\s+", " ", cell.replace("\ufeff", "").strip().strip("\"'")).strip().casefold()
@@ -184,31 +193,47 @@ def _quote_aware_starts(lines: pl.Series) -> pl.Series:
     return ~inside_before
 
 
-def read_body(body_lines: list[str], delimiter: str, first_line: int,
-              min_fields: int) -> pl.DataFrame:
-    """Every record as String columns c0..cN plus `_line` (1-based line in the file)."""
-    series = pl.Series(body_lines, dtype=pl.String)
-    width = max(min_fields, int(series.str.count_matches(delimiter, literal=True).max() or 0) + 1)
+def _field_count(body: str, delimiter: str) -> int:
+    """The most fields any line has (quoted delimiters counted too: a spare column is null)."""
+    lines = pl.Series([body]).str.split("\n").explode()
+    most = lines.str.count_matches(delimiter, literal=True).max()
+    return int(most or 0) + 1  # type: ignore[arg-type]
+
+
+def _record_lines(body: str, first_line: int, records: int) -> pl.Series | None:
+    """The file line each record starts on; None when that cannot be told apart."""
+    n_lines = body.count("\n") + (0 if body.endswith("\n") else 1)
+    if records == n_lines:  # no record spans lines: the common, cheap case
+        return pl.int_range(first_line, first_line + n_lines, dtype=pl.Int64, eager=True)
+    lines = pl.Series([body]).str.split("\n").explode().head(n_lines)
+    starts = pl.int_range(first_line, first_line + n_lines, dtype=pl.Int64, eager=True).filter(
+        _quote_aware_starts(lines))
+    return starts if len(starts) == records else None
+
+
+def read_body(body: str, delimiter: str, first_line: int, width: int) -> pl.DataFrame:
+    """Every record as String columns c0..c(width-1) plus `_line` (1-based line in the file)."""
     names = [f"c{i}" for i in range(width)]
-    starts = _quote_aware_starts(series)
-    line_numbers = (pl.Series(range(first_line, first_line + len(body_lines))).filter(starts))
-    try:
-        frame = pl.read_csv(
-            "\n".join(body_lines).encode(), has_header=False, infer_schema=False,
-            separator=delimiter, quote_char='"', truncate_ragged_lines=True,
-            schema=dict.fromkeys(names, pl.String), missing_columns="insert",
-        )
-        if frame.height == len(line_numbers):
-            return frame.with_columns(_line=line_numbers.cast(pl.Int64))
-    except pl.exceptions.PolarsError:
-        pass  # spaces outside quotes and similar: the forgiving reader below copes
-    return _read_body_stdlib(body_lines, delimiter, first_line, names)
+    # polars (RFC 4180) misreads `2023-01-01 ; "Acme; Inc." ; 1,00`; the stdlib reader copes.
+    head = body.split("\n", HEAD_LINES)[:HEAD_LINES]
+    if not any(re.search(rf'{re.escape(delimiter)}[ \t]+"', line) for line in head):
+        try:
+            frame = pl.read_csv(
+                body.encode(), has_header=False, infer_schema=False,
+                separator=delimiter, quote_char='"', truncate_ragged_lines=True,
+                schema=dict.fromkeys(names, pl.String), missing_columns="insert",
+            )
+        except pl.exceptions.PolarsError:
+            frame = None  # unbalanced quotes and similar: the forgiving reader below copes
+        lines = _record_lines(body, first_line, frame.height) if frame is not None else None
+        if frame is not None and lines is not None:
+            return frame.with_columns(_line=lines)
+    return _read_body_stdlib(body, delimiter, first_line, names)
 
 
-def _read_body_stdlib(body_lines: list[str], delimiter: str, first_line: int,
+def _read_body_stdlib(body: str, delimiter: str, first_line: int,
                       names: list[str]) -> pl.DataFrame:
-    reader = stdlib_csv.reader(io.StringIO("\n".join(body_lines)), delimiter=delimiter,
-                               skipinitialspace=True)
+    reader = stdlib_csv.reader(io.StringIO(body), delimiter=delimiter, skipinitialspace=True)
     rows: list[list[str | None]] = []
     starts: list[int] = []
     previous_end = 0
@@ -252,23 +277,40 @@ class ColumnResolver:
         return f"c{i}"
 
 
+def constant(value: object, n: int, dtype: PolarsType) -> pl.Series:
+    """A column of one value, built by polars (a Python list of a million items is slow)."""
+    return pl.repeat(value, n, dtype=dtype, eager=True)
+
+
+def _cleaned(frame: pl.DataFrame, cells: list[str]) -> pl.DataFrame:
+    """The used cells stripped, empty ones null: one parallel pass over those columns."""
+    stripped = [pl.col(c).str.strip_chars() for c in cells]
+    return frame.with_columns(
+        [pl.when(s != "").then(s).alias(c) for s, c in zip(stripped, cells, strict=True)]
+    )
+
+
 def _text(frame: pl.DataFrame, name: str) -> pl.Series:
     if name not in frame.columns:
-        return pl.Series(name, [None] * frame.height, dtype=pl.String)
-    series = frame[name].str.strip_chars()
-    return series.set(series == "", None)  # type: ignore[arg-type]
+        return constant(None, frame.height, pl.String).rename(name)
+    return frame[name]
+
+
+def _squash_expr(col: pl.Expr) -> pl.Expr:
+    """base.squash as an expression (for whole columns)."""
+    squashed = col.str.replace_all(r"\s+", " ").str.strip_chars()
+    return pl.when(squashed != "").then(squashed)
 
 
 def _joined(frame: pl.DataFrame, names: list[str]) -> pl.Series:
-    """Several text columns joined with a space, whitespace squashed (base.squash, by column)."""
+    """Several text columns joined with a space, whitespace squashed once per distinct text."""
     if not names:
-        return pl.Series([None] * frame.height, dtype=pl.String)
-    parts = [_text(frame, n) for n in names]
-    joined = pl.DataFrame(parts).select(
-        pl.concat_str([pl.col(p.name) for p in parts], separator=" ", ignore_nulls=True)
+        return constant(None, frame.height, pl.String)
+    joined = frame.select(
+        pl.concat_str([pl.col(n) if n in frame.columns else pl.lit(None, pl.String)
+                       for n in names], separator=" ", ignore_nulls=True)
     ).to_series()
-    squashed = joined.str.replace_all(r"\s+", " ").str.strip_chars()
-    return squashed.set(squashed == "", None)  # type: ignore[arg-type]
+    return per_distinct(joined, _squash_expr, pl.String)
 
 
 # ---------------------------------------------------------------- conversion
@@ -305,6 +347,49 @@ def _direction_signs(values: pl.Series, profile: Profile) -> pl.Series:
     )
 
 
+@dataclass
+class _Money:
+    amount: pl.Series  # signed from the holder's view: money out negative
+    present: pl.Series  # the row has any amount cell at all
+    raw: pl.Series  # the amount cells as written, for rejection reasons
+    direction_ok: pl.Series | bool  # False where the direction value is unknown
+    mark: str  # the decimal mark of the file's money columns
+
+
+def _signed_amounts(frame: pl.DataFrame, names: dict[str, str], profile: Profile) -> _Money:
+    """amount | debit + credit | amount + direction, then the profile's sign convention."""
+    roles = [names[r] for r in ("amount", "debit", "credit") if r in names]
+    cells = pl.DataFrame([_text(frame, n) for n in roles])
+    mark = infer_decimal_mark(pl.concat(cells.get_columns()), _decimal_preference(profile))
+    parsed = {n: parse_amounts(cells[n], mark) for n in roles}
+    direction_ok: pl.Series | bool = True
+    if "amount" in names:
+        amount = parsed[names["amount"]]
+        if "direction" in names:
+            sign = _direction_signs(_text(frame, names["direction"]), profile)
+            direction_ok = sign != 0
+            amount = pl.DataFrame({"a": amount, "s": sign}).select(
+                pl.when(pl.col("s") > 0).then(pl.col("a").abs())
+                .when(pl.col("s") < 0).then(-pl.col("a").abs())
+            ).to_series()
+    else:
+        empty = constant(None, frame.height, schema.AMOUNT)
+        debit, credit = parsed.get(names.get("debit", ""), empty), parsed.get(
+            names.get("credit", ""), empty)
+        # Magnitudes: Citi writes credits negative, most banks write both unsigned.
+        amount = pl.DataFrame({"d": debit, "c": credit}).select(
+            pl.when(pl.col("d").is_null() & pl.col("c").is_null()).then(None)
+            .otherwise(pl.col("c").abs().fill_null(0) - pl.col("d").abs().fill_null(0))
+        ).to_series()
+    amount = amount.cast(schema.AMOUNT)
+    return _Money(
+        amount=-amount if profile.invert else amount,
+        present=cells.select(pl.any_horizontal(pl.all().is_not_null())).to_series(),
+        raw=cells.select(pl.concat_str(pl.all(), separator=" / ", ignore_nulls=True)).to_series(),
+        direction_ok=direction_ok, mark=mark,
+    )
+
+
 def convert(frame: pl.DataFrame, layout: Layout, path: Path,
             file_currency: str | None) -> Converted:
     profile = layout.profile
@@ -320,37 +405,15 @@ def convert(frame: pl.DataFrame, layout: Layout, path: Path,
     if profile.spill_into_description and layout.header:
         description += [c for c in frame.columns[len(layout.header):] if c.startswith("c")]
 
-    all_cells = [c for c in frame.columns if c.startswith("c")]
-    blank = pl.DataFrame([_text(frame, c) for c in all_cells]).select(
-        pl.all_horizontal(pl.all().is_null())
-    ).to_series()
-    amount_roles = [names[r] for r in ("amount", "debit", "credit") if r in names]
-    amount_cells = [_text(frame, n) for n in amount_roles]
-    mark = infer_decimal_mark(pl.concat(amount_cells), _decimal_preference(profile))
-    parsed = {n: parse_amounts(s, mark) for n, s in zip(amount_roles, amount_cells, strict=True)}
-    has_amount = pl.DataFrame(amount_cells).select(
-        pl.any_horizontal(pl.all().is_not_null())
-    ).to_series()
-
-    direction_sign = None
-    if "amount" in names:
-        amount = parsed[names["amount"]]
-        if "direction" in names:
-            direction_sign = _direction_signs(_text(frame, names["direction"]), profile)
-            amount = pl.DataFrame({"a": amount, "s": direction_sign}).select(
-                pl.when(pl.col("s") > 0).then(pl.col("a").abs())
-                .when(pl.col("s") < 0).then(-pl.col("a").abs())
-            ).to_series()
-    else:
-        debit = parsed.get(names.get("debit", ""), pl.Series([None] * frame.height))
-        credit = parsed.get(names.get("credit", ""), pl.Series([None] * frame.height))
-        amount = pl.DataFrame({"d": debit, "c": credit}).select(
-            pl.when(pl.col("d").is_null() & pl.col("c").is_null()).then(None)
-            .otherwise(pl.col("c").abs().fill_null(0) - pl.col("d").abs().fill_null(0))
-        ).to_series()
-    amount = amount.cast(pl.Decimal(38, 4))
-    if profile.invert:
-        amount = -amount
+    used = set(names.values()) | set(description) | {
+        resolve.name(r) for r in [*cols.memo, *cols.counterparty, cols.date_fallback,
+                                  *(p.column for p in [profile.pending] if p)]
+        if r is not None
+    } | {resolve.name(int(r) if r.isdigit() else r) for r in profile.skip}
+    present = sorted(c for c in used if c in frame.columns)
+    frame = _cleaned(frame, present).with_columns(
+        _blank=pl.all_horizontal([pl.col(c).is_null() for c in present]))
+    money = _signed_amounts(frame, names, profile)
 
     day_first = (profile.country or "").upper() not in MONTH_FIRST_COUNTRIES
     date_raw = _text(frame, names["date"])
@@ -359,24 +422,23 @@ def convert(frame: pl.DataFrame, layout: Layout, path: Path,
     dates = parse_dates(date_raw, profile.date_format, day_first).dates
 
     desc = _joined(frame, description)
-    pending = pl.Series([False] * frame.height)
+    pending = constant(False, frame.height, pl.Boolean)
     if profile.pending is not None:
         status = _text(frame, resolve.name(profile.pending.column))
         pending = status.fill_null("").str.contains(profile.pending.regex).fill_null(False)
 
-    skip = pl.Series([False] * frame.height)
+    skip = constant(False, frame.height, pl.Boolean)
     for ref, pattern in profile.skip.items():
         column = resolve.name(int(ref) if ref.isdigit() else ref)
         skip = skip | _text(frame, column).fill_null("").str.contains(pattern)
 
     work = pl.DataFrame({
-        "_line": frame["_line"], "_blank": blank, "_skip": skip, "_has_amount": has_amount,
-        "_date_raw": date_raw, "date": dates, "amount": amount, "description": desc,
-        "pending": pending,
-        "_amount_raw": pl.DataFrame(amount_cells).select(
-            pl.concat_str(pl.all(), separator=" / ", ignore_nulls=True)).to_series(),
+        "_line": frame["_line"], "_blank": frame["_blank"], "_skip": skip,
+        "_has_amount": money.present, "_date_raw": date_raw, "date": dates,
+        "amount": money.amount, "description": desc, "pending": pending,
+        "_amount_raw": money.raw,
         "_dir_raw": _text(frame, names["direction"]) if "direction" in names else None,
-        "_dir_ok": (direction_sign != 0) if direction_sign is not None else True,
+        "_dir_ok": money.direction_ok,
         "currency": _currency(frame, names, profile, file_currency, layout),
         "account_ref": _text(frame, names["account"]) if "account" in names else None,
         "card_last4": _card(frame, names, profile, desc),
@@ -384,7 +446,7 @@ def convert(frame: pl.DataFrame, layout: Layout, path: Path,
         "memo": _joined(frame, [resolve.name(r) for r in cols.memo]),
         "counterparty": _joined(frame, [resolve.name(r) for r in cols.counterparty]),
         "bank_category": _text(frame, names["category"]) if "category" in names else None,
-        "_balance": parse_amounts(_text(frame, names["balance"]), mark)
+        "_balance": parse_amounts(_text(frame, names["balance"]), money.mark)
         if "balance" in names else None,
     })
     return _classify(work, profile)
@@ -392,14 +454,13 @@ def convert(frame: pl.DataFrame, layout: Layout, path: Path,
 
 def _currency(frame: pl.DataFrame, names: dict[str, str], profile: Profile,
               file_currency: str | None, layout: Layout) -> pl.Series:
-    default = profile.currency or file_currency or _currency_from_header(layout) or (
-        COUNTRY_CURRENCY.get((profile.country or "").upper())
-    )
+    default = (profile.currency or _currency_from_header(layout)
+               or COUNTRY_CURRENCY.get((profile.country or "").upper()) or file_currency)
     if "currency" in names:
         values = _text(frame, names["currency"]).str.to_uppercase()
-        values = values.set(~values.fill_null("").str.contains(r"^[A-Z]{3}$"), None)  # type: ignore[arg-type]
+        values = values.set(~values.fill_null("").str.contains(r"^[A-Z]{3}$"), None)
         return values.fill_null(default) if default else values
-    return pl.Series([default] * frame.height, dtype=pl.String)
+    return constant(default, frame.height, pl.String)
 
 
 def _currency_from_header(layout: Layout) -> str | None:
@@ -415,10 +476,16 @@ def _card(frame: pl.DataFrame, names: dict[str, str], profile: Profile,
     if "card" in names:
         digits = _text(frame, names["card"]).str.replace_all(r"\D", "")
         last4 = digits.str.slice(-4)
-        return last4.set(digits.str.len_chars().fill_null(0) < 4, None)  # type: ignore[arg-type]
+        return last4.set(digits.str.len_chars().fill_null(0) < 4, None)
     if profile.card_from_description:
         return desc.str.extract(profile.card_from_description, 1)
-    return pl.Series([None] * frame.height, dtype=pl.String)
+    return constant(None, frame.height, pl.String)
+
+
+def _expected_directions(profile: Profile) -> str:
+    rules = profile.direction
+    values = [v or "(empty)" for v in (rules.money_in + rules.money_out)] if rules else []
+    return " or ".join(values) or "a direction the profile lists"
 
 
 def _classify(work: pl.DataFrame, profile: Profile) -> Converted:
@@ -445,11 +512,11 @@ def _classify(work: pl.DataFrame, profile: Profile) -> Converted:
     label = pl.col("_date_raw").is_not_null() & ~pl.col("_date_raw").str.contains(r"\d")
     summary = label & ~pl.col("pending")
     reason = (
-        pl.when(pl.col("amount").is_null())
+        pl.when(~pl.col("_dir_ok"))
+        .then(pl.format("unknown direction '{}' (expected {})",
+                        pl.col("_dir_raw").fill_null(""), pl.lit(_expected_directions(profile))))
+        .when(pl.col("amount").is_null())
         .then(pl.format("unreadable amount '{}'", pl.col("_amount_raw")))
-        .when(~pl.col("_dir_ok"))
-        .then(pl.format("unknown direction '{}' (expected one the profile lists)",
-                        pl.col("_dir_raw").fill_null("")))
         .when(pl.col("date").is_null() & ~pl.col("pending") & pl.col("_date_raw").is_null())
         .then(pl.lit("no date"))
         .when(pl.col("date").is_null() & ~pl.col("pending"))
@@ -539,7 +606,8 @@ def _file_currency(lines: list[str]) -> str | None:
 
 @dataclass
 class _Text:
-    """The decoded file split into lines, with its delimiter and the header area as cells."""
+    """The decoded file: its first lines (where header and preamble are), the delimiter and
+    those lines as cells. The body is never split in Python: polars reads it."""
 
     decoded: Decoded
     lines: list[str]
@@ -548,7 +616,7 @@ class _Text:
 
 
 def _split(decoded: Decoded, delimiter: str | None = None) -> _Text:
-    lines = decoded.text.split("\n")
+    lines = decoded.text.split("\n", HEAD_AREA)[:HEAD_AREA]
     if lines and lines[-1] == "":
         lines.pop()
     head = lines[:HEAD_LINES]
@@ -570,6 +638,7 @@ def _detect(data: bytes, profiles: list[Profile], options: ImportOptions,
     """Decode, sniff, find the profile; a file that is not UTF-8 is also tried in each
     encoding a profile declares (a cp1250 header read as cp1252 matches nothing)."""
     text = _split(decode(data))
+    not_utf8 = text.decoded.warning is not None
     if text.delimiter is None:
         raise StatementError(
             "no column separator found: this does not look like a CSV export", path=path,
@@ -588,9 +657,9 @@ def _detect(data: bytes, profiles: list[Profile], options: ImportOptions,
     if layout is None:
         layout = map_columns(text.lines[:HEAD_LINES], text.head_cells, path,
                              options.user_profiles_dir)
-    encoding = layout.profile.encoding
-    if text.decoded.warning and encoding and text.decoded.encoding != encoding:
-        text = _split(decode(data, encoding), text.delimiter)
+    declared_encoding = layout.profile.encoding
+    if not_utf8 and declared_encoding and text.decoded.encoding != declared_encoding:
+        text = _split(decode(data, declared_encoding), text.delimiter)
     if layout.profile.delimiter and layout.profile.delimiter != text.delimiter:
         text = _split(text.decoded, layout.profile.delimiter)
     return text, layout
@@ -602,7 +671,15 @@ def read_statement(path: Path, data: bytes, options: ImportOptions) -> ParsedFil
     profile, lines, decoded = layout.profile, text.lines, text.decoded
     assert text.delimiter is not None
     start = 0 if layout.header_index is None else layout.header_index + 1
-    frame = read_body(lines[start:], text.delimiter, start + 1, len(layout.header))
+    body = decoded.text[sum(len(line) + 1 for line in lines[:start]):]
+    if not body.strip(" \t\n,;|\""):  # strip stops at the first real character
+        return ParsedFile(format="csv", profile=profile.id, frame=schema.empty(schema.RAW),
+                          warnings=["the file has no transaction rows"],
+                          encoding=decoded.encoding)
+    width = max([len(layout.header), *map(len, text.head_cells)])
+    if profile.spill_into_description:
+        width = max(width, _field_count(body, text.delimiter))
+    frame = read_body(body, text.delimiter, start + 1, width)
     converted = convert(frame, layout, path, _file_currency(lines))
     kept = converted.frame
     preamble_ref = _preamble_account(profile, lines, layout.header_index)
@@ -720,7 +797,9 @@ _DIRECTION_WORDS = {
     "out": ["af", "d", "dr", "debit", "dbit", "s", "soll", "outflow", "out", "debito", "débit",
             "debet"],
 }
-_PENDING_WORDS = r"(?i)^(pending|vorgemerkt|en attente|pendiente|in afwachting|in sospeso|pendente)$"
+_PENDING_WORDS = (
+    r"(?i)^(pending|vorgemerkt|en attente|pendiente|in afwachting|in sospeso|pendente)$"
+)
 
 
 def _vocab_key(cell: str) -> str:
@@ -791,7 +870,7 @@ def _unplaced(missing: list[str], header: list[str], path: Path,
     return StatementError(
         f"no bank profile matches this CSV and the columns holding the {' and '.join(missing)} "
         f"could not be placed (headers seen: {seen})", path=path,
-        hint=f"write a profile for this bank as {folder}/NAME.toml (the built-in ones listed "
+        hint=f"Write a profile for this bank as {folder}/NAME.toml (the built-in ones listed "
         "by `moneystory profiles` are examples), then import again with --profile NAME",
     )
 
@@ -812,10 +891,12 @@ def map_columns(lines: list[str], cells: list[list[str]], path: Path,
     header = cells[header_index]
     roles, languages = _roles_in_header(header)
     sample = [row for row in cells[header_index + 1:] if any(c.strip() for c in row)]
-    date = next((i for i in roles.get("date", []) if _share_parsed(_column(sample, i), "date")
-                 >= 0.8), None)
-    amount = next((i for i in roles.get("amount", [])
-                   if _share_parsed(_column(sample, i), "amount") >= 0.8), None)
+
+    def fits(index: int, kind: str) -> bool:  # a header-only file has nothing to check
+        return not sample or _share_parsed(_column(sample, index), kind) >= 0.5
+
+    date = next((i for i in roles.get("date", []) if fits(i, "date")), None)
+    amount = next((i for i in roles.get("amount", []) if fits(i, "amount")), None)
     debit = next(iter(roles.get("debit", [])), None)
     credit = next(iter(roles.get("credit", [])), None)
     taken = {date, amount, debit, credit}
@@ -831,7 +912,7 @@ def map_columns(lines: list[str], cells: list[list[str]], path: Path,
     country = _LANGUAGE_COUNTRY.get(language, _english_country(lines))
     pos = _one_based
     columns = Columns(
-        date=pos(date), description=[pos(i) for i in description],
+        date=(date or 0) + 1, description=[i + 1 for i in description],
         amount=pos(amount), debit=None if amount is not None else pos(debit),
         credit=None if amount is not None else pos(credit),
         direction=pos(direction_col), balance=pos(next(iter(roles.get("balance", [])), None)),
@@ -881,7 +962,9 @@ def _map_by_content(lines: list[str], cells: list[list[str]], path: Path,
     missing = [role for role, found in (("date", date is not None), ("amount", amount is not None),
                                         ("description", description is not None)) if not found]
     if missing or len(rows) < 1:
-        raise _unplaced(missing or ["date", "amount"], [], path, user_dir)
+        first = rows[0] if rows else []
+        header = first if first and not any(re.search(r"\d", c) for c in first) else []
+        raise _unplaced(missing or ["date", "amount"], header, path, user_dir)
     columns = Columns(date=_one_based(date) or 1, amount=_one_based(amount),
                       description=[_one_based(description) or 1])
     return Layout(_generic_profile(columns, _english_country(lines), None, True), None)

@@ -100,7 +100,7 @@ def parse_dates(values: pl.Series, prefer: str | None = None,
     """Parse a String column with one format for all rows; list the rows it could not read."""
     fmt = choose_format(values, prefer, day_first)
     if fmt is None:
-        dates = pl.Series(values.name, [None] * len(values), dtype=pl.Date)
+        dates = pl.repeat(None, len(values), dtype=pl.Date, eager=True).rename(values.name)
     else:
         dates = per_distinct(values, lambda col: _parse_with(date_part(col), fmt), pl.Date)
     present = values.is_not_null() & (values.str.strip_chars() != "")

@@ -13,11 +13,14 @@ More than four significant decimals is refused rather than rounded (sums must st
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import polars as pl
 
 from moneystory import schema
+
+PolarsType = pl.DataType | type[pl.DataType]
 
 _SPACES = r"[\u00a0\u2007\u2009\u202f]"
 _MINUS = r"[\u2212\u2012\u2013\u2014]"
@@ -96,21 +99,34 @@ def _valid_expr(col: pl.Expr, decimal: str) -> pl.Expr:
     return _parse_expr(col, decimal).is_not_null()
 
 
+# Shapes that need no cleaning at all (most of a big file): a plain signed number.
+_PLAIN = {".": r"^-?\d+(?:\.\d{1,4})?$", ",": r"^-?\d+(?:,\d{1,4})?$"}
+# Values that only one mark can read: a mark followed by other than exactly three digits.
+_ONLY = {".": r"^[-+]?\d+\.(?:\d{1,2}|\d{4,})$", ",": r"^[-+]?\d+,(?:\d{1,2}|\d{4,})$"}
+
+
 def infer_decimal_mark(values: pl.Series, prefer: str | None = None) -> str:
-    """The mark ('.' or ',') that reads every non-empty value; a tie goes to `prefer`, else '.'.
+    """The mark ('.' or ',') that reads the most distinct values, ideally all; a tie goes to
+    `prefer`, else '.'.
 
     A column holding only ambiguous values such as `1.000` is read the way the profile or the
     locale says, never guessed value by value.
     """
-    distinct = values.drop_nulls().unique()
-    distinct = distinct.filter(distinct.str.strip_chars() != "")
-    if distinct.is_empty():
+    distinct = values.drop_nulls().str.strip_chars().unique()
+    frame = pl.DataFrame({"v": distinct}).filter(pl.col("v") != "")
+    if frame.is_empty():
         return prefer or "."
-    frame = pl.DataFrame({"v": distinct}).select(
-        point=_valid_expr(pl.col("v"), ".").sum(),
-        comma=_valid_expr(pl.col("v"), ",").sum(),
+    v = pl.col("v")
+    frame = frame.with_columns(
+        only_point=v.str.contains(_ONLY["."]), only_comma=v.str.contains(_ONLY[","]),
+        both=v.str.contains(r"^[-+]?\d+$"),
     )
-    point, comma = int(frame["point"][0]), int(frame["comma"][0])
+    rest = frame.filter(~pl.col("only_point") & ~pl.col("only_comma") & ~pl.col("both"))
+    rest_counts = rest.select(
+        point=_valid_expr(v, ".").sum(), comma=_valid_expr(v, ",").sum()
+    ).row(0)
+    point = int(frame["only_point"].sum()) + int(rest_counts[0] or 0)
+    comma = int(frame["only_comma"].sum()) + int(rest_counts[1] or 0)
     if point == comma:
         return prefer or "."
     return "." if point > comma else ","
@@ -118,14 +134,28 @@ def infer_decimal_mark(values: pl.Series, prefer: str | None = None) -> str:
 
 def parse_amounts(values: pl.Series, decimal: str | None = None,
                   prefer: str | None = None) -> pl.Series:
-    """A String series as Decimal(38,4): null where empty or unreadable (the caller says why)."""
+    """A String series as Decimal(38,4): null where empty or unreadable (the caller says why).
+
+    Plain numbers are cast directly; the full rule chain runs once per distinct other value.
+    """
     mark = decimal or infer_decimal_mark(values, prefer)
-    return per_distinct(values, lambda col: _parse_expr(col, mark), schema.AMOUNT)
+    text = values.cast(pl.String).str.strip_chars()
+    plain = text.str.contains(_PLAIN[mark]).fill_null(False)
+    direct = text if mark == "." else text.str.replace(",", ".", literal=True)
+    out = pl.select(
+        pl.when(plain).then(direct).cast(schema.AMOUNT, strict=False)
+    ).to_series()
+    others = (~plain & text.is_not_null()).arg_true()
+    if len(others):
+        rest = per_distinct(text.gather(others), lambda col: _parse_expr(col, mark),
+                            schema.AMOUNT)
+        out = out.scatter(others, rest)
+    return out.rename(values.name)
 
 
-def per_distinct(values: pl.Series, rule: object, dtype: pl.DataType) -> pl.Series:
+def per_distinct(values: pl.Series, rule: Callable[[pl.Expr], pl.Expr],
+                 dtype: PolarsType) -> pl.Series:
     """Apply an expression-building `rule` to each distinct value once, then map back."""
-    assert callable(rule)
     source = values.cast(pl.String).rename("v")
     distinct = pl.DataFrame({"v": source.unique()})
     mapped = distinct.with_columns(out=rule(pl.col("v")).cast(dtype))

@@ -29,15 +29,20 @@ from moneystory.importers.base import (
     ImportOptions,
     ParsedFile,
     RowIssue,
-    amount_from_text,
     decode,
+    like_stated,
+    split_unreadable,
+    squash_expr,
 )
+from moneystory.importers.numbers import parse_amounts
 
-_TAG = re.compile(r"<([^<>]*)>([^<]*)")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);")
+# OFXHEADER first, or <OFX> after XML/OFX processing instructions, comments or a header whose
+# OFXHEADER line is missing (DATA:OFXSGML ...).
 _SNIFF = re.compile(
-    r"\A\s*(?:OFXHEADER|(?:<\?[^>]*>\s*|<!--.*?-->\s*)*(?:<OFX>|<\?OFX))", re.I | re.S
+    r"\A\s*(?:OFXHEADER|(?:<\?[^>]*>\s*|<!--.*?-->\s*|[A-Z]+:[^\n<]*\n\s*)*(?:<OFX>|<\?OFX))",
+    re.I | re.S,
 )
 _HEADER_CHARSET = re.compile(r"^\s*CHARSET:\s*(\S+)", re.M | re.I)
 _HEADER_ENCODING = re.compile(r"^\s*ENCODING:\s*(\S+)|encoding=[\"']([^\"']+)", re.M | re.I)
@@ -51,18 +56,22 @@ _INVESTMENT_TXNS = frozenset({
     "SELLOPT", "SELLOTHER", "SELLSTOCK", "SPLIT", "TRANSFER",
 })
 _TXNS = frozenset({"STMTTRN"}) | _INVESTMENT_TXNS
-# Scopes whose leaves are merged into their parent under the scope's name.
-_NESTED = frozenset({"FI", "PAYEE", "LEDGERBAL"}) | _ACCOUNT_FROM
-# Scopes whose leaves belong to nobody we read (a transfer's other account, a position ...).
+# Scopes whose leaves are merged into their parent under the scope's name. A transaction's
+# CURRENCY says its amount is in CURSYM, not CURDEF (ORIGCURRENCY: already converted).
+_NESTED = frozenset({"FI", "PAYEE", "LEDGERBAL", "CURRENCY"}) | _ACCOUNT_FROM
+# Scopes whose leaves belong to nobody we read (a transfer's other account, a position ...);
+# the transaction lists are scopes too, so that closing one ends a transaction left open.
 _IGNORED = frozenset({
-    "BANKACCTTO", "CCACCTTO", "INVACCTTO", "CURRENCY", "ORIGCURRENCY", "AVAILBAL", "BAL",
+    "BANKTRANLIST", "INVTRANLIST",
+    "BANKACCTTO", "CCACCTTO", "INVACCTTO", "ORIGCURRENCY", "AVAILBAL", "BAL",
     "BALLIST", "INVBAL", "INV401KBAL", "SECID", "INVPOSLIST", "INVOOLIST", "SECLIST", "STATUS",
 })
 _SCOPES = frozenset({"OFX"}) | frozenset(_STATEMENT_KINDS) | _TXNS | _NESTED | _IGNORED
 _ACCOUNT_KINDS = {"CHECKING": "checking", "SAVINGS": "savings", "MONEYMRKT": "savings",
                   "CD": "savings", "CREDITLINE": "credit_card"}
 _COLUMNS = ("stmt", "line", "kind", "date_text", "amount_text", "fitid", "name", "memo",
-            "payee", "mcc", "correct_fitid", "correct_action", "running_balance")
+            "payee", "mcc", "correct_fitid", "correct_action", "running_balance",
+            "row_currency")
 
 
 @dataclass(slots=True)
@@ -144,6 +153,11 @@ class _Reader:
                 if value and name not in fields:
                     fields[name] = unescape(value) if "&" in value else value
 
+    def close_all(self) -> None:
+        """End every open scope, as a missing </OFX> would have."""
+        if self.stack:
+            self._close(self.stack[0].name)
+
     def _open(self, name: str, line: int) -> None:
         if name == "OFX":
             self.opened = True
@@ -185,7 +199,7 @@ class _Reader:
 
     def _add_row(self, scope: _Scope) -> None:
         f = scope.fields
-        payee = f.get("PAYEE")
+        payee, currency = f.get("PAYEE"), f.get("CURRENCY")
         cols = self.columns
         cols["stmt"].append(self._current_statement())
         cols["line"].append(scope.line)
@@ -201,6 +215,7 @@ class _Reader:
         cols["correct_fitid"].append(f.get("CORRECTFITID"))
         cols["correct_action"].append(f.get("CORRECTACTION"))
         cols["running_balance"].append(f.get("ACCTBAL") or f.get("RUNNINGBAL"))
+        cols["row_currency"].append(currency.get("CURSYM") if isinstance(currency, dict) else None)
 
 
 # ---------------------------------------------------------------- text and header
@@ -228,11 +243,6 @@ def _text(data: bytes) -> tuple[str, str, str | None]:
 
 # ---------------------------------------------------------------- rows
 
-def _squash(expr: pl.Expr) -> pl.Expr:
-    text = expr.str.replace_all(r"\s+", " ").str.strip_chars()
-    return pl.when(text != "").then(text)
-
-
 def _description(name: pl.Expr, memo: pl.Expr, fallback: pl.Expr) -> pl.Expr:
     """NAME, completed by MEMO when MEMO adds words (banks cut NAME at 32 characters)."""
     has_words = name.str.contains(r"\p{L}")  # a NAME of only digits is a placeholder
@@ -250,23 +260,21 @@ def _rows(reader: _Reader) -> pl.DataFrame:
         {name: pl.Series(cols[name], dtype=pl.Int64 if name in ("stmt", "line") else pl.String)
          for name in _COLUMNS}
     )
-    amount_text = pl.col("amount_text").str.strip_chars()
-    decimal_comma = amount_text.str.contains(r"^[+-]?\d*,\d+$")  # French banks: -12,50
-    frame = frame.with_columns(  # squashed once: the description rule reads them many times
-        name=_squash(pl.coalesce("name", "payee")), memo=_squash(pl.col("memo"))
+    frame = frame.with_columns(
+        # One decimal mark for the file: French banks write TRNAMT as -12,50.
+        amount=parse_amounts(frame["amount_text"], prefer="."),
+        # Squashed once: the description rule reads them many times.
+        name=squash_expr(pl.coalesce("name", "payee")), memo=squash_expr(pl.col("memo")),
     )
     return frame.with_columns(
         date=pl.col("date_text").str.strip_chars().str.slice(0, 8)
         .str.strptime(pl.Date, "%Y%m%d", strict=False),
-        amount=amount_from_text(
-            pl.when(decimal_comma).then(amount_text.str.replace(",", ".")).otherwise(amount_text)
-        ),
         description=_description(pl.col("name"), pl.col("memo"), pl.col("kind")),
-        counterparty=_squash(pl.col("payee")),
-        fitid=_squash(pl.col("fitid")),
-        mcc=_squash(pl.col("mcc")),
+        counterparty=squash_expr(pl.col("payee")),
+        fitid=squash_expr(pl.col("fitid")),
+        mcc=squash_expr(pl.col("mcc")),
         correct_action=pl.col("correct_action").str.strip_chars().str.to_uppercase(),
-        correct_fitid=_squash(pl.col("correct_fitid")),
+        correct_fitid=squash_expr(pl.col("correct_fitid")),
     )
 
 
@@ -296,15 +304,10 @@ def _reject_unreadable(frame: pl.DataFrame, rejected: list[RowIssue],
     if skipped:
         warnings.append(f"{skipped} investment transaction(s) without TOTAL (no cash effect) "
                         "skipped")
-    frame = frame.filter(~no_cash)
-    bad = frame.filter(pl.col("date").is_null() | pl.col("amount").is_null())
-    for row in bad.select("line", "date", "date_text", "amount_text").iter_rows(named=True):
-        if row["date"] is None:
-            reason = f"unreadable date {row['date_text']!r} (DTPOSTED)"
-        else:
-            reason = f"unreadable amount {row['amount_text']!r} (TRNAMT)"
-        rejected.append(RowIssue(line=row["line"], reason=reason))
-    return frame.filter(pl.col("date").is_not_null() & pl.col("amount").is_not_null())
+    frame, issues = split_unreadable(frame.filter(~no_cash), "line", "date (DTPOSTED)",
+                                     "amount (TRNAMT)")
+    rejected.extend(issues)
+    return frame
 
 
 # ---------------------------------------------------------------- statements
@@ -338,8 +341,8 @@ def _balance_check(stmt: _Statement, account: AccountInfo,
     stated_text = stmt.leaf("BALAMT", "LEDGERBAL")
     if not stated_text or rows.is_empty():
         return None
-    running = amount_from_text(pl.col("running_balance"))
-    chain = rows.sort("date", maintain_order=True).with_columns(running=running)
+    chain = rows.sort("date", maintain_order=True)
+    chain = chain.with_columns(running=parse_amounts(chain["running_balance"], "."))
     if chain["running"].null_count() or not re.fullmatch(r"[+-]?\d+(\.\d+)?", stated_text):
         return None
     opening = chain["running"][0] - chain["amount"][0]
@@ -348,9 +351,10 @@ def _balance_check(stmt: _Statement, account: AccountInfo,
     bad = chain.filter(pl.col("expected") != pl.col("running"))
     dtasof = stmt.leaf("DTASOF", "LEDGERBAL") or ""
     as_of = pl.Series([dtasof[:8]]).str.strptime(pl.Date, "%Y%m%d", strict=False)[0]
+    stated = Decimal(stated_text)
     return BalanceCheck(
-        account_ref=account.ref, stated=Decimal(stated_text),
-        computed=opening + Decimal(chain["amount"].sum()), as_of=as_of,
+        account_ref=account.ref, stated=stated,
+        computed=like_stated(opening + Decimal(chain["amount"].sum()), stated), as_of=as_of,
         first_bad_line=bad["line"][0] if bad.height else None,
     )
 
@@ -358,11 +362,11 @@ def _balance_check(stmt: _Statement, account: AccountInfo,
 def _truncated(path: Path, reader: _Reader) -> StatementError:
     last_line = reader.text.rstrip().count("\n") + 1
     inner = reader.stack[-1] if reader.stack else None
-    where = f", inside <{inner.name}> begun at line {inner.line}" if inner else ""
+    where = f" in the middle of the <{inner.name}> begun at line {inner.line}" if inner else ""
     return StatementError(
-        f"the OFX data stops at line {last_line}{where}: the file was cut off",
+        f"the OFX data stops{where}: the file was cut off",
         path=path, line=last_line,
-        hint="download the statement again from your bank (the download was probably "
+        hint="Download the statement again from your bank (the download was probably "
              "interrupted) and import the new file",
     )
 
@@ -373,7 +377,7 @@ class _OfxImporter:
     def sniff(self, head: str) -> bool:
         try:
             return bool(_SNIFF.match(head.lstrip("\ufeff")))
-        except Exception:  # noqa: BLE001 - sniffing never raises
+        except Exception:  # sniffing never raises
             return False
 
     def parse(self, path: Path, data: bytes, options: ImportOptions) -> ParsedFile:
@@ -390,8 +394,7 @@ class _OfxImporter:
             if any(s.name in _STATEMENT_KINDS or s.name in _TXNS for s in reader.stack):
                 raise _truncated(path, reader)
             warnings.append("the file ends without </OFX>; every statement in it was read")
-            while reader.stack:
-                reader._close(reader.stack[0].name)
+            reader.close_all()
         fi = reader.file_fields.get("FI")
         org = fi.get("ORG") if isinstance(fi, dict) else None
         accounts = [_account(stmt, org if isinstance(org, str) else None)
@@ -421,11 +424,18 @@ class _OfxImporter:
                     "card_last4": pl.String},
         )
         frame = rows.join(by_statement, on="stmt", how="left", maintain_order="left")
-        frame = frame.rename({"line": "source_row"}).with_columns(pending=pl.lit(False))
+        frame = frame.rename({"line": "source_row"}).with_columns(
+            pending=pl.lit(False),
+            currency=pl.coalesce(squash_expr(pl.col("row_currency")).str.to_uppercase(),
+                                 "currency"),
+        )
         checks = []
         for index, (stmt, account) in enumerate(zip(statements, accounts, strict=True)):
-            check = _balance_check(stmt, account, frame.filter(pl.col("stmt") == index)
-                                   .rename({"source_row": "line"}))
+            rows_of = frame.filter(pl.col("stmt") == index)
+            row_currencies = rows_of["currency"].drop_nulls().unique()
+            if account.currency is None and row_currencies.len() == 1:
+                account.currency = row_currencies[0]  # no CURDEF, but every row says it
+            check = _balance_check(stmt, account, rows_of.rename({"source_row": "line"}))
             if check is not None:
                 checks.append(check)
         return frame, checks

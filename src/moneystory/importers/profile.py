@@ -14,7 +14,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from moneystory.errors import ConfigError
 
@@ -71,6 +78,14 @@ class Columns(_Strict):
     balance: Column | None = None
     status: Column | None = None
     account: Column | None = None
+
+    @model_validator(mode="after")
+    def _has_money(self) -> Columns:
+        if self.amount is None and self.debit is None and self.credit is None:
+            raise ValueError("name an `amount` column, or `debit` and/or `credit` columns")
+        if self.direction is not None and self.amount is None:
+            raise ValueError("a `direction` column needs an `amount` column")
+        return self
 
 
 class Direction(_Strict):
@@ -142,7 +157,7 @@ def _load(path: Path, source: Literal["built-in", "user"]) -> Profile:
         where = ".".join(str(part) for part in first["loc"]) or "(top level)"
         raise ConfigError(
             f"profile {path.name}: field `{where}`: {first['msg']}", path=path,
-            hint="fix that field (see `moneystory profiles` and the built-in profiles for examples)",
+            hint="fix that field (`moneystory profiles` lists built-in profiles to copy from)",
         ) from exc
 
 

@@ -24,14 +24,15 @@ from moneystory.importers.base import (
     AccountInfo,
     ImportOptions,
     ParsedFile,
-    RowIssue,
-    amount_from_text,
     decode,
+    split_unreadable,
+    squash_expr,
 )
+from moneystory.importers.numbers import parse_amounts
 
 _SNIFF = re.compile(r"^\s*!(Type:|Account|Option)", re.I | re.M)
 # 10/11/97, 1/ 1'00, 03/25/099Share Withdrawal (text glued on), 2020-02-10, 13.08.12
-_DATE = re.compile(r"^\s*(\d{1,4})\s*[/.\-]\s*(\d{1,2})\s*([/.\-']|'\s)\s*(\d{1,4})")
+_DATE = re.compile(r"^\s*(\d{1,4})\s*[/.\-]\s*(\d{1,2})\s*([/.\-'])\s*(\d{1,4})")
 _TRANSACTION_TYPES = {"bank": "checking", "ccard": "credit_card", "cash": "wallet",
                       "oth a": "other_asset", "oth l": "other_liability"}
 # Reading → which of the three parts is (year, month, day).
@@ -163,10 +164,8 @@ def _reading(order: tuple[int, int, int]) -> pl.Expr:
     parts = [pl.col("_p0"), pl.col("_p1"), pl.col("_p2")]
     year_at, month_at, day_at = order
     apostrophe = pl.col("_sep").str.starts_with("'")
-    if year_at != 2:
-        apostrophe_ok = ~apostrophe  # an apostrophe always comes before the year
-    else:
-        apostrophe_ok = pl.lit(True)
+    # An apostrophe always comes before the year.
+    apostrophe_ok = ~apostrophe if year_at != 2 else pl.lit(True)
     text = pl.format(
         "{}-{}-{}",
         _year(parts[year_at], apostrophe).cast(pl.String).str.zfill(4),
@@ -185,7 +184,10 @@ def _choose_reading(frame: pl.DataFrame) -> tuple[str, list[str]]:
     if not valid:  # no order reads every date: take the one that reads most
         best = max(_READINGS, key=lambda name: readings.height - readings[name].null_count())
         return best, []
-    spans = {name: (s.max() - s.min()).days for name, s in valid.items()}  # type: ignore[operator]
+    spans: dict[str, int] = {
+        name: readings.select(pl.col(name).max() - pl.col(name).min()).item().days
+        for name in valid
+    }
     shortest = min(spans.values())
     close = [name for name in _READINGS if name in spans
              and spans[name] - shortest < _CLEARLY_SHORTER_DAYS]
@@ -200,23 +202,6 @@ def _choose_reading(frame: pl.DataFrame) -> tuple[str, list[str]]:
 
 
 # ---------------------------------------------------------------- rows
-
-def _squash(expr: pl.Expr) -> pl.Expr:
-    text = expr.str.replace_all(r"\s+", " ").str.strip_chars()
-    return pl.when(text != "").then(text)
-
-
-def _amounts(frame: pl.DataFrame) -> pl.Expr:
-    """T amounts: `,` thousands (`-1,000.00`), or decimal comma when the whole file says so."""
-    text = pl.col("amount_text").str.replace_all(r"[\s$€£]", "")
-    decimal_comma = (
-        frame["amount_text"].str.contains(r",\d{1,2}$").any()
-        and not frame["amount_text"].str.contains(r"\.\d{1,2}$").any()
-    )
-    if decimal_comma:
-        return amount_from_text(text.str.replace_all(r"\.", "").str.replace(",", "."))
-    return amount_from_text(text.str.replace_all(",", ""))
-
 
 def _frame(cols: _Columns) -> pl.DataFrame:
     return pl.DataFrame(
@@ -235,7 +220,7 @@ class _QifImporter:
     def sniff(self, head: str) -> bool:
         try:
             return bool(_SNIFF.search(head[:4096]))
-        except Exception:  # noqa: BLE001 - sniffing never raises
+        except Exception:  # sniffing never raises
             return False
 
     def parse(self, path: Path, data: bytes, options: ImportOptions) -> ParsedFile:
@@ -249,20 +234,16 @@ class _QifImporter:
         frame = _date_parts(_frame(reader.cols))
         reading, date_warnings = _choose_reading(frame)
         warnings += date_warnings
-        frame = frame.with_columns(date=_reading(_READINGS[reading]), amount=_amounts(frame))
-        rejected = [
-            RowIssue(line=row["line"], reason=(
-                f"unreadable date {row['date_text']!r} (as {reading})" if row["date"] is None
-                else f"unreadable amount {row['amount_text']!r}"))
-            for row in frame.filter(pl.col("date").is_null() | pl.col("amount").is_null())
-            .iter_rows(named=True)
-        ]
-        frame = frame.filter(pl.col("date").is_not_null() & pl.col("amount").is_not_null())
-        payee, memo = _squash(pl.col("payee")), _squash(pl.col("memo"))
+        # T amounts: `,` thousands (`-1,000.00`), or a decimal comma when the whole file says so.
+        frame = frame.with_columns(date=_reading(_READINGS[reading]),
+                                   amount=parse_amounts(frame["amount_text"], prefer="."))
+        frame, rejected = split_unreadable(frame, "line", f"date (D, read as {reading})",
+                                           "amount (T)")
+        payee, memo = squash_expr(pl.col("payee")), squash_expr(pl.col("memo"))
         frame = frame.with_columns(
-            description=pl.coalesce(payee, memo, _squash(pl.col("number"))),
+            description=pl.coalesce(payee, memo, squash_expr(pl.col("number"))),
             memo=memo,
-            bank_category=_squash(pl.col("category")),
+            bank_category=squash_expr(pl.col("category")),
             account_ref=pl.col("account"),
             source_row=pl.col("line"),
             pending=pl.lit(False),
@@ -285,7 +266,7 @@ class _QifImporter:
         named = {name for name in reader.cols.account if name}
         return [
             AccountInfo(ref=name, name=name,
-                        kind=_TRANSACTION_TYPES.get(kind or "", None))
+                        kind=_TRANSACTION_TYPES.get(kind or ""))
             for name, kind in reader.accounts.items() if name in named
         ] or [AccountInfo()]
 

@@ -47,12 +47,13 @@ def _sections(review: YearReview) -> Iterable[str]:
     yield _card("Day of the week", _weekday_chart(review), "weekdays", note=_when_note(review))
     yield "</div>"
     if review.subscriptions.items:
-        yield _card("Subscriptions through the year", _subscription_timeline(review),
+        yield _card("Recurring charges through the year", _subscription_timeline(review),
                     "subscriptions", note=_subscription_note(review), wide=True)
     yield "<div class=\"grid\">"
     yield _card("Top merchants", _merchant_table(review, review.top_merchants), "merchants")
     yield _card("Most visited", _merchant_table(review, review.top_merchants_by_visits), "visits")
-    yield _card("Biggest single expenses", _expenses_table(review), "expenses")
+    yield _card("Biggest one-off expenses" if review.top_one_off_expenses
+                else "Biggest single expenses", _expenses_table(review), "expenses")
     if review.previous_year is not None:
         yield _card(f"Compared with {review.previous_year.year}", _comparison(review),
                     "comparison")
@@ -148,7 +149,7 @@ def _merchant_table(review: YearReview, rows: list[MerchantTotal]) -> str:
 def _expenses_table(review: YearReview) -> str:
     return _table(("Date", "Merchant", "Amount"),
                   ((f"{e.date:%d %b}", escape(e.merchant), _m(review, e.amount))
-                   for e in review.top_expenses[:8]), {2})
+                   for e in (review.top_one_off_expenses or review.top_expenses)[:8]), {2})
 
 
 def _comparison(review: YearReview) -> str:
@@ -335,25 +336,26 @@ def _bar(x: Decimal, base: int, w: Decimal, h: Decimal, colour: str, label: str)
 
 
 def _category_chart(review: YearReview) -> str:
+    """Label and amount on one line, the bar below at full width: reads the same on a phone."""
     rows = review.top_categories[:8]
     if not rows:
         return "<p>No spending this year.</p>"
-    row_h, label_w, value_w, width = 24, 112, 132, 380
-    height = row_h * len(rows) + 4
+    row_h, width = 36, 360
     top = rows[0].amount
     parts = []
     for i, row in enumerate(rows):
-        y = i * row_h + 4
-        length = _scale(row.amount, top, width - label_w - value_w)
-        parts.append(f"<text x=\"0\" y=\"{y + 13}\" class=\"label\">"
-                     f"{escape(category_label(row.category))}</text>")
-        parts.append(f"<rect x=\"{label_w}\" y=\"{y + 2}\" width=\"{_n(max(length, Decimal(1)))}"
-                     f"\" height=\"14\" fill=\"{ACCENT}\" rx=\"2\"><title>"
-                     f"{escape(category_label(row.category))}: "
-                     f"{escape(format_money(row.amount, review.currency))}</title></rect>")
+        y = i * row_h
+        label = escape(category_label(row.category))
+        length = max(_scale(row.amount, top, width), Decimal(2))
+        parts.append(f"<text x=\"0\" y=\"{y + 13}\" class=\"label\">{label}</text>")
         parts.append(f"<text x=\"{width}\" y=\"{y + 13}\" class=\"value\" text-anchor=\"end\">"
                      f"{_m(review, row.amount)} · {escape(percent(row.share))}</text>")
-    return _svg(width, height, "Spending by category", "".join(parts))
+        parts.append(f"<rect x=\"0\" y=\"{y + 19}\" width=\"{width}\" height=\"9\" "
+                     "class=\"track\" rx=\"4.5\"/>")
+        parts.append(f"<rect x=\"0\" y=\"{y + 19}\" width=\"{_n(length)}\" height=\"9\" "
+                     f"fill=\"{ACCENT}\" rx=\"4.5\"><title>{label}: "
+                     f"{escape(format_money(row.amount, review.currency))}</title></rect>")
+    return _svg(width, row_h * len(rows), "Spending by category", "".join(parts))
 
 
 def _weekday_chart(review: YearReview) -> str:
@@ -398,7 +400,7 @@ def _subscription_timeline(review: YearReview) -> str:
         y = head + i * row_h + row_h // 2
         colour = "#94a3b8" if item.stopped else (GOOD if item.started else ACCENT)
         dates = sorted(item.charge_dates)
-        name = item.merchant if len(item.merchant) <= 17 else item.merchant[:16] + "…"
+        name = item.merchant if len(item.merchant) <= 15 else item.merchant[:14] + "…"
         parts.append(f"<text x=\"0\" y=\"{y + 4}\" class=\"label\">{escape(name)}</text>")
         if dates:
             parts.append(f"<line x1=\"{_n(x_of(dates[0]))}\" x2=\"{_n(x_of(dates[-1]))}\" "
@@ -438,6 +440,7 @@ margin-top:16px}
 .chart .tick{fill:var(--muted);font-size:10px}
 .chart .value{fill:var(--muted)}
 .chart .grid{stroke:var(--line);stroke-width:1}
+.chart .track{fill:#eef2f7}
 .note{color:var(--muted);font-size:14px;margin:10px 0 0}
 .key{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 4px 0 2px}
 .advice{border-color:#bfdbfe;background:#eff6ff}
@@ -463,7 +466,7 @@ h1{font-size:26px}
 .figures{grid-template-columns:repeat(2,1fr)}
 .figure strong{font-size:20px}
 .grid{grid-template-columns:minmax(0,1fr)}
-.chart text{font-size:12px}.chart .tick{font-size:11px}
+.chart text{font-size:13px}.chart .tick{font-size:12px}
 }
 @media print{
 body{background:#fff;font-size:11pt}

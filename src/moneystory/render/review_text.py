@@ -16,16 +16,12 @@ from rich.table import Table
 from rich.text import Text
 
 from moneystory.analyzers.review import MerchantTotal, Recommendation, YearReview
+from moneystory.enrich.taxonomy import CATEGORY_LABELS
 from moneystory.render.terminal import bar, money, sparkline
 
 WIDTH = 80
+MAX_ADVICE = 6  # the biggest savings first; the rest are one flag away
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-CATEGORY_LABELS = {
-    "bank_fees": "Bank fees", "food_delivery": "Food delivery",
-    "general_merchandise": "Shopping", "government_taxes": "Taxes",
-    "loan_payments": "Loan payments", "personal_care": "Personal care",
-    "rent_utilities": "Rent & utilities", "other": "Uncategorised",
-}
 FEE_LABELS = {
     "late": "Late fees", "overdraft": "Overdraft", "foreign_transaction": "Foreign transaction",
     "atm": "ATM fees", "interest": "Interest", "account": "Account fees",
@@ -34,7 +30,8 @@ FEE_LABELS = {
 
 
 def category_label(category: str) -> str:
-    return CATEGORY_LABELS.get(category, category.replace("_", " ").capitalize())
+    """The taxonomy's label without its explanation: "Services (insurance, …)" → "Services"."""
+    return CATEGORY_LABELS.get(category, category.replace("_", " ").capitalize()).split(" (")[0]
 
 
 def month_label(month: str) -> str:
@@ -71,7 +68,7 @@ def _chapters(review: YearReview) -> Iterable[tuple[str, RenderableType]]:
     if review.previous_year is not None:
         yield f"Compared with {review.previous_year.year}", _comparison(review)
     if review.subscriptions.items:
-        yield "Subscriptions", _subscriptions(review)
+        yield "Recurring charges", _subscriptions(review)
     if review.fees.items:
         yield "Fees and interest", _fees(review)
     if review.bnpl.count or review.bnpl.pledge or review.bnpl.late_fees:
@@ -122,12 +119,16 @@ def _advice(review: YearReview) -> RenderableType:
     table = Table(box=None, show_header=False, padding=(0, 1, 1, 0), pad_edge=False)
     table.add_column(width=3, no_wrap=True)
     table.add_column(ratio=1)
-    for number, rec in enumerate(review.recommendations, start=1):
+    shown = review.recommendations[:MAX_ADVICE]
+    for number, rec in enumerate(shown, start=1):
         table.add_row(Text(f"{number}.", style="bold"), _recommendation(review, rec))
     parts: list[RenderableType] = [table]
     total = sum((r.yearly_saving for r in review.recommendations), Decimal(0))
     if total > 0:
         parts.append(Text(f"Together up to {_m(review, total)} a year.", style="bold green"))
+    hidden = len(review.recommendations) - len(shown)
+    if hidden:
+        parts.append(Text(f"{hidden} more in --json and --html.", style="dim"))
     return Group(*parts)
 
 
@@ -162,9 +163,9 @@ def _months(review: YearReview) -> RenderableType:
 def _categories(review: YearReview) -> RenderableType:
     rows = review.top_categories[:8]
     top = rows[0].amount if rows else Decimal(0)
-    table = _grid(18, 22, 14, 6)
+    table = _grid(20, 20, 14, 6)
     for row in rows:
-        table.add_row(category_label(row.category), Text(bar(row.amount, top, 22), style="cyan"),
+        table.add_row(category_label(row.category), Text(bar(row.amount, top, 20), style="cyan"),
                       Text(_m(review, row.amount), justify="right"),
                       Text(percent(row.share), justify="right", style="dim"))
     if len(review.top_categories) > 8:
@@ -188,10 +189,12 @@ def _merchants(review: YearReview) -> RenderableType:
         _merchant_table(review, "By amount", review.top_merchants),
         _merchant_table(review, "By visits", review.top_merchants_by_visits),
     ]
-    if review.top_expenses:
+    expenses = review.top_one_off_expenses or review.top_expenses
+    if expenses:
         table = _grid(10, 28, 14)
-        table.title = "Biggest single expenses"
-        for expense in review.top_expenses[:5]:
+        table.title = ("Biggest one-off expenses" if review.top_one_off_expenses
+                       else "Biggest single expenses")
+        for expense in expenses[:5]:
             table.add_row(str(expense.date), escape(expense.merchant),
                           Text(_m(review, expense.amount), justify="right"))
         parts.append(table)
@@ -230,7 +233,7 @@ def _comparison(review: YearReview) -> RenderableType:
         lines.append(Text(f"{previous.year} has {previous.days_covered} days of data, so totals "
                           "are not compared.", style="dim"))
     elif previous.categories:
-        table = _grid(18, 14, 14, 12)
+        table = _grid(20, 14, 14, 12)
         for change in previous.categories[:8]:
             up = change.change > 0
             table.add_row(

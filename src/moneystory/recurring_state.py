@@ -1,0 +1,130 @@
+"""Service: recurring streams with the person's own decisions applied.
+
+Decisions (confirm, dismiss, end) live in `home.state / "recurring.json"`, keyed by stream id,
+which does not change as statements are imported again or added (see analyzers.recurring), so
+a dismissed stream stays dismissed: the re-creation bug Sure had to fix (PR #3008).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from pydantic import BaseModel, Field
+
+from moneystory.analyzers.recurring import Stream, find_streams
+from moneystory.errors import ConfigError, UsageProblem
+from moneystory.paths import Home, atomic_write_text
+
+FILE_NAME = "recurring.json"
+ACTIONS = {"confirm": "confirmed", "dismiss": "dismissed", "end": "ended"}
+
+
+class YearlyTotal(BaseModel):
+    currency: str
+    outgoing: Decimal  # positive: a year of the active charges at their typical amounts
+    incoming: Decimal
+
+
+class RecurringReport(BaseModel):
+    as_of: date | None
+    streams: list[Stream] = Field(default_factory=list)
+    hidden: int = 0  # inactive or dismissed streams left out (shown with --all)
+    totals: list[YearlyTotal] = Field(default_factory=list)
+
+
+def _path(home: Home) -> Path:
+    return home.state / FILE_NAME
+
+
+def load_decisions(home: Home) -> dict[str, dict[str, Any]]:
+    path = _path(home)
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return dict(data.get("streams", {}))
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"cannot read your recurring decisions ({exc})", path=path,
+                          hint="fix or delete the file; it only holds confirm/dismiss/end "
+                               "choices") from exc
+
+
+def _save(home: Home, decisions: dict[str, dict[str, Any]]) -> None:
+    body = {"version": 1, "streams": decisions}
+    atomic_write_text(_path(home), json.dumps(body, indent=1, sort_keys=True))
+
+
+def apply_decisions(streams: list[Stream], decisions: dict[str, dict[str, Any]]) -> list[Stream]:
+    """Streams with user_state set; an ended stream is inactive with status `ended`."""
+    out = []
+    for stream in streams:
+        decision = decisions.get(stream.stream_id)
+        if decision is None:
+            out.append(stream)
+            continue
+        state = decision.get("state")
+        changes: dict[str, Any] = {"user_state": state}
+        if state == "ended":
+            changes.update(status="ended", active=False, next_date=None)
+        elif state == "dismissed":
+            changes.update(active=False, next_date=None)
+        out.append(stream.model_copy(update=changes))
+    return out
+
+
+def all_streams(home: Home, lf: pl.LazyFrame, as_of: date | None = None) -> list[Stream]:
+    """Every stream in `lf` with the person's decisions applied."""
+    return apply_decisions(find_streams(lf, as_of), load_decisions(home))
+
+
+def report(home: Home, *, account: str | None = None, as_of: date | None = None,
+           include_inactive: bool = False) -> RecurringReport:
+    from moneystory import analysis
+
+    # detect on every account, then pick: a card's history split over two account names
+    # (one per yearly export) is one stream
+    lf = analysis.transactions(home)
+    streams = [s for s in all_streams(home, lf, as_of) if account in (None, s.account_id)]
+    shown = [s for s in streams if include_inactive or s.active]
+    shown.sort(key=lambda s: (not s.active, s.direction != "out", s.next_date or date.max,
+                              s.merchant.lower()))
+    judged = as_of or lf.select(pl.col("date").max()).collect().item()
+    return RecurringReport(as_of=judged, streams=shown, hidden=len(streams) - len(shown),
+                           totals=_totals(streams))
+
+
+def _totals(streams: list[Stream]) -> list[YearlyTotal]:
+    sums: dict[str, list[Decimal]] = {}
+    for s in streams:
+        if not s.active:
+            continue
+        pair = sums.setdefault(s.currency, [Decimal(0), Decimal(0)])
+        pair[0 if s.direction == "out" else 1] += s.yearly_cost
+    return [YearlyTotal(currency=c, outgoing=o, incoming=i) for c, (o, i) in sorted(sums.items())]
+
+
+def decide(home: Home, stream_ref: str, action: str) -> Stream:
+    """Record confirm/dismiss/end for the stream whose id starts with `stream_ref`."""
+    from moneystory import analysis
+
+    if action not in ACTIONS:
+        raise UsageProblem(f"unknown action {action!r}", hint="use confirm, dismiss or end")
+    streams = all_streams(home, analysis.transactions(home))
+    matches = [s for s in streams if s.stream_id.startswith(stream_ref.lower())]
+    if len(matches) != 1:
+        what = "no stream" if not matches else f"{len(matches)} streams"
+        raise UsageProblem(f"{what} with id {stream_ref!r}",
+                           hint="run `moneystory recurring --all` to see the ids")
+    stream = matches[0]
+    decisions = load_decisions(home)
+    decisions[stream.stream_id] = {
+        "state": ACTIONS[action], "merchant": stream.merchant, "account_id": stream.account_id,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    _save(home, decisions)
+    return apply_decisions([stream], decisions)[0]

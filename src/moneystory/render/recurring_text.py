@@ -1,0 +1,263 @@
+"""Renderers for `recurring` and `card-changed`: JSON bodies, rich tables, Markdown, CSV, ICS."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Group
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from moneystory.analyzers.card_holders import CardChangeStatus, CardHolder, CardHolderReport
+from moneystory.analyzers.recurring import Stream
+from moneystory.money import for_display
+from moneystory.recurring_state import RecurringReport
+from moneystory.render.terminal import mask, money
+
+REASON_LABELS = {
+    "subscription": "subscription", "bill": "bill", "bnpl": "BNPL instalments",
+    "card_on_file": "card on file",
+}
+STATE_STYLES = {"updated": "green", "pending": "yellow", "overdue": "bold red", "stopped": "dim"}
+
+
+def _amount(value: Decimal | None, currency: str | None) -> Decimal | None:
+    return None if value is None else for_display(value, currency)
+
+
+# ----------------------------------------------------------------------------------- JSON
+def stream_json(s: Stream) -> dict[str, Any]:
+    return {
+        "stream_id": s.stream_id, "merchant": s.merchant, "account_id": s.account_id,
+        "card_last4": s.card_last4, "direction": s.direction, "cadence": s.cadence,
+        "typical_amount": _amount(s.typical_amount, s.currency),
+        "last_amount": _amount(s.last_amount, s.currency), "currency": s.currency,
+        "first_date": s.first_date, "last_date": s.last_date, "next_date": s.next_date,
+        "occurrences": s.occurrences, "active": s.active, "status": s.status,
+        "user_state": s.user_state, "category": s.category,
+        "yearly_cost": _amount(s.yearly_cost, s.currency),
+        "price_changes": [
+            {"date": c.date, "old_amount": _amount(c.old_amount, s.currency),
+             "new_amount": _amount(c.new_amount, s.currency)} for c in s.price_changes],
+        "txn_ids": s.txn_ids, "gaps_days": s.gaps_days,
+    }
+
+
+def recurring_json(report: RecurringReport) -> dict[str, Any]:
+    return {
+        "as_of": report.as_of,
+        "streams": [stream_json(s) for s in report.streams],
+        "hidden": report.hidden,
+        "yearly_totals": [
+            {"currency": t.currency, "outgoing": _amount(t.outgoing, t.currency),
+             "incoming": _amount(t.incoming, t.currency)} for t in report.totals],
+    }
+
+
+def holder_json(h: CardHolder, *, with_state: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "merchant": h.merchant, "reason": h.reason, "cadence": h.cadence,
+        "last_date": h.last_date, "last_amount": _amount(h.last_amount, h.currency),
+        "next_date": h.next_date, "currency": h.currency, "stream_id": h.stream_id,
+        "charges_12m": h.charges_12m or None,
+    }
+    if with_state:
+        body.update(state=h.state, note=h.note)
+    return body
+
+
+def holders_json(report: CardHolderReport) -> dict[str, Any]:
+    return {"card": report.card, "account_id": report.account_id, "as_of": report.as_of,
+            "merchants": [holder_json(h) for h in report.merchants]}
+
+
+def status_json(status: CardChangeStatus) -> dict[str, Any]:
+    return {
+        "card": status.old_card, "new_card": status.new_card, "account_id": status.account_id,
+        "changed_on": status.changed_on, "as_of": status.as_of,
+        "progress": {"updated": status.updated, "total": status.total},
+        "merchants": [holder_json(h, with_state=True) for h in status.merchants],
+        "next_steps": status.next_steps,
+    }
+
+
+# ------------------------------------------------------------------------------- terminal
+def recurring_view(report: RecurringReport) -> Group:
+    several_accounts = len({s.account_id for s in report.streams}) > 1
+    table = Table(box=None, header_style="bold")
+    table.add_column("id", style="dim", no_wrap=True)
+    table.add_column("merchant", min_width=12, ratio=1)
+    if several_accounts:
+        table.add_column("account", overflow="fold")
+    for name in ("cadence", "amount", "next", "status", "a year"):
+        table.add_column(name, no_wrap=True, justify="right" if name in ("amount", "a year")
+                         else "left")
+    for s in report.streams:
+        status = s.user_state if s.user_state in ("confirmed", "dismissed") else s.status
+        amount = money(s.typical_amount, s.currency)
+        if s.last_amount != s.typical_amount:
+            amount += f" [dim](last {money(s.last_amount, s.currency)})[/]"
+        if s.price_changes:
+            amount += " ↑"
+        name = escape(s.merchant) + (" [dim](income)[/]" if s.direction == "in" else "")
+        cells = [s.stream_id, name, *([escape(s.account_id)] if several_accounts else []),
+                 s.cadence, amount, str(s.next_date or "—"), status,
+                 money(s.yearly_cost, s.currency)]
+        table.add_row(*cells)
+    parts: list[Any] = [table]
+    for t in report.totals:
+        sums = []
+        if t.outgoing:
+            sums.append(f"[bold]recurring charges {money(t.outgoing, t.currency)} a year[/]")
+        if t.incoming:
+            sums.append(f"recurring income {money(t.incoming, t.currency)} a year")
+        label = f"{t.currency or 'no currency'}: " if len(report.totals) > 1 else ""
+        parts.append(Text.from_markup(label + "  ·  ".join(sums)))
+    for s in report.streams:
+        for c in s.price_changes:
+            yearly = (c.new_amount - c.old_amount) * _per_year(s)
+            parts.append(Text(f"{s.merchant}: {money(c.old_amount, s.currency)} → "
+                              f"{money(c.new_amount, s.currency)} on {c.date} "
+                              f"({money(yearly, s.currency, signed=True)} a year)"))
+    note = f"as of {report.as_of}" if report.as_of else ""
+    if report.hidden:
+        note += f" · {report.hidden} inactive or dismissed hidden (--all shows them)"
+    parts.append(Text(note.strip(" ·"), style="dim"))
+    return Group(*parts)
+
+
+def _per_year(s: Stream) -> int:
+    from moneystory.analyzers.recurring import CADENCES
+
+    return CADENCES[s.cadence].per_year
+
+
+def _card_title(card: str | None, account_id: str | None) -> str:
+    return f"card {mask(card)}" if card else f"account {account_id}"
+
+
+def holders_view(report: CardHolderReport) -> Group:
+    parts: list[Any] = [Text.from_markup(
+        f"[bold]Merchants holding {escape(_card_title(report.card, report.account_id))}[/] "
+        f"[dim](as of {report.as_of})[/]")]
+    scheduled = [h for h in report.merchants if h.reason != "card_on_file"]
+    shops = [h for h in report.merchants if h.reason == "card_on_file"]
+    if scheduled:
+        table = Table("next charge", "merchant", "what", "amount", "last", box=None,
+                      header_style="bold", title="Subscriptions, bills and instalments",
+                      title_justify="left")
+        for h in scheduled:
+            what = h.cadence or REASON_LABELS[h.reason]
+            if h.reason == "bnpl":
+                what = REASON_LABELS["bnpl"]
+            table.add_row(str(h.next_date or "—"), escape(h.merchant), what,
+                          money(h.last_amount, h.currency), str(h.last_date or ""))
+        parts.append(table)
+    if shops:
+        table = Table("merchant", "charges (12 months)", "last", "amount", box=None,
+                      header_style="bold", title="Card on file (no schedule)",
+                      title_justify="left")
+        for h in shops:
+            table.add_row(escape(h.merchant), str(h.charges_12m), str(h.last_date),
+                          money(h.last_amount, h.currency))
+        parts.append(table)
+    if not report.merchants:
+        parts.append(Text("No merchant seems to hold this card."))
+    return Group(*parts)
+
+
+def status_view(status: CardChangeStatus) -> Group:
+    parts: list[Any] = [Text.from_markup(
+        f"[bold]{escape(_card_title(status.old_card, status.account_id))} → card "
+        f"{mask(status.new_card)}[/] since {status.changed_on}: "
+        f"[bold]{status.updated} of {status.total} updated[/] [dim](as of {status.as_of})[/]")]
+    table = Table("", "merchant", "state", "what", "note", box=None, header_style="bold")
+    for h in status.merchants:
+        style = STATE_STYLES.get(h.state or "", "")
+        tick = "☑" if h.state == "updated" else "☐"
+        table.add_row(tick, escape(h.merchant), f"[{style}]{h.state}[/]",
+                      h.cadence or REASON_LABELS[h.reason], escape(h.note or ""))
+    parts.append(table)
+    if status.next_steps:
+        parts.append(Text("What to do next:", style="bold"))
+        parts.extend(Text(f"  • {step}") for step in status.next_steps)
+    parts.append(Text("'updated' means a charge was seen on the new card; card networks' "
+                      "account updaters move some merchants silently.", style="dim"))
+    return Group(*parts)
+
+
+# ---------------------------------------------------------------------------- file exports
+def holders_markdown(report: CardHolderReport, status: CardChangeStatus | None = None) -> str:
+    merchants = status.merchants if status else report.merchants
+    title = _card_title(report.card, report.account_id)
+    lines = [f"# Merchants holding {title}", "", f"As of {report.as_of}.", ""]
+    groups = [
+        ("Subscriptions, bills and instalments", [h for h in merchants
+                                                  if h.reason != "card_on_file"]),
+        ("Card on file", [h for h in merchants if h.reason == "card_on_file"]),
+    ]
+    for heading, items in groups:
+        if not items:
+            continue
+        lines += [f"## {heading}", ""]
+        for h in items:
+            box = "x" if h.state == "updated" else " "
+            when = f"next charge {h.next_date}" if h.next_date else f"last {h.last_date}"
+            amount = money(h.last_amount, h.currency)
+            state = f" — {h.state}" if h.state else ""
+            lines.append(f"- [{box}] **{h.merchant}** ({h.cadence or REASON_LABELS[h.reason]}, "
+                         f"{amount}, {when}){state}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+CSV_FIELDS = ["merchant", "reason", "cadence", "last_date", "last_amount", "next_date",
+              "currency", "state"]
+
+
+def holders_csv(report: CardHolderReport, status: CardChangeStatus | None = None) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for h in status.merchants if status else report.merchants:
+        writer.writerow({
+            "merchant": h.merchant, "reason": h.reason, "cadence": h.cadence or "",
+            "last_date": h.last_date or "", "next_date": h.next_date or "",
+            "last_amount": _amount(h.last_amount, h.currency) or "",
+            "currency": h.currency or "", "state": h.state or "",
+        })
+    return buffer.getvalue()
+
+
+def holders_ics(report: CardHolderReport, *, remind_days: int = 3) -> bytes:
+    """One all-day event per merchant with a next expected charge, with a reminder before."""
+    from icalendar import Alarm, Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//moneystory//card-changed//EN")
+    cal.add("version", "2.0")
+    title = _card_title(report.card, report.account_id)
+    stamp = datetime.combine(report.as_of, time(0, 0))
+    for h in report.merchants:
+        if h.next_date is None:
+            continue
+        event = Event()
+        event.add("uid", f"{h.stream_id or h.merchant_key}-{h.next_date}@moneystory")
+        event.add("dtstamp", stamp)
+        event.add("summary", f"Update {title} at {h.merchant}")
+        event.add("dtstart", h.next_date)
+        event.add("dtend", h.next_date + timedelta(days=1))
+        event.add("description", f"{h.merchant} is expected to charge "
+                                 f"{money(h.last_amount, h.currency)} around {h.next_date}.")
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", f"Update your card at {h.merchant}")
+        alarm.add("trigger", timedelta(days=-remind_days))
+        event.add_component(alarm)
+        cal.add_component(event)
+    return bytes(cal.to_ical())
