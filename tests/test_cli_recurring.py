@@ -197,3 +197,25 @@ def test_card_changed_by_account(store: Path, cli_json) -> None:  # type: ignore
     doc = cli_json("card-changed", "--account", "checking", "--as-of", "2023-06-09")
     assert (doc["card"], doc["account_id"]) == (None, "checking")
     assert [m["merchant"] for m in doc["merchants"]] == ["Landlord"]
+
+
+def _capital_one_csv(path: Path, rows: list[tuple[date, str, str, str]]) -> Path:
+    """A Capital One-style export: (date, card, description, debit)."""
+    lines = ["Transaction Date,Posted Date,Card No.,Description,Category,Debit,Credit"]
+    lines += [f"{d},{d},{card},{text},Merchandise,{debit}," for d, card, text, debit in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_import_says_when_a_merchant_moves_to_the_new_card(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    months = [date(2023, m, 9) for m in range(1, 7)]
+    before = [(d, "4417", "NETFLIX.COM", "15.49") for d in months]
+    before += [(d.replace(day=17), "4417", "SPOTIFY USA", "10.99") for d in months]
+    first = cli("import", str(_capital_one_csv(tmp_path / "h1.csv", before)))
+    assert first.exit_code == 0, first.output
+    recorded = cli("card-changed", "--new", "8823", "--old", "4417", "--on", "2023-06-20")
+    assert recorded.exit_code == 0, recorded.output
+    after = [(date(2023, 7, 9), "8823", "NETFLIX.COM", "15.49")]
+    second = cli("import", str(_capital_one_csv(tmp_path / "july.csv", after)))
+    assert second.exit_code == 0, second.output
+    assert "moved to card ••8823 (1 of 2 updated)" in second.stdout

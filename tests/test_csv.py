@@ -8,6 +8,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from moneystory import schema
 from moneystory.errors import ConfigError, DetectionError, StatementError
@@ -67,6 +69,20 @@ def test_preamble_is_skipped_and_its_iban_names_the_account() -> None:
     assert set(parsed.frame["account_ref"]) == {"DE99 1234 5678 9012 3456 78"}
     assert parsed.accounts[0].institution == "ING"
     assert parsed.frame["source_row"].to_list() == [8, 9]
+    # the preamble's "Saldo;1.234,50;EUR" agrees with the newest row's running balance
+    stated = [c for c in parsed.balance_checks if c.as_of is not None]
+    assert [(c.stated, c.ok) for c in stated] == [(Decimal("1234.50"), True)]
+
+
+def test_preamble_balance_that_disagrees_is_reported(tmp_path: Path) -> None:
+    text = (FIXTURES / "ingde-preamble-latin1.csv").read_bytes().replace(
+        b"Saldo;1.234,50;EUR", b"Saldo;999,00;EUR")
+    path = tmp_path / "ing.csv"
+    path.write_bytes(text)
+    parsed = parse_file(path, path.read_bytes(), ImportOptions())
+    (stated,) = [c for c in parsed.balance_checks if c.as_of is not None]
+    assert not stated.ok
+    assert (stated.stated, stated.computed) == (Decimal("999.00"), Decimal("1234.50"))
 
 
 def test_continuation_lines_join_the_previous_description() -> None:
@@ -292,3 +308,43 @@ def test_header_only_file_has_no_rows_and_says_so(tmp_path: Path) -> None:
     assert parsed.profile == "chase-checking-us"
     assert parsed.frame.height == 0
     assert parsed.warnings == ["the file has no transaction rows"]
+
+
+# ---------------------------------------------------------------- property: any quoting
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)),
+    st.text(alphabet=st.sampled_from(list('ab C,;"\n\'é€')), min_size=1, max_size=25),
+    st.decimals(min_value=Decimal("-99999.99"), max_value=Decimal("99999.99"), places=2,
+                allow_nan=False, allow_infinity=False),
+), min_size=1, max_size=15))
+def test_any_description_quoting_round_trips(rows: list[tuple[date, str, Decimal]],
+                                             tmp_path: Path) -> None:
+    """Commas, quotes and newlines inside quoted descriptions: every row comes back with its
+    text (whitespace-squashed), its exact amount and the line its record starts on."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(["Details", "Posting Date", "Description", "Amount", "Type", "Balance",
+                     "Check or Slip #"])
+    starts, line = [], 2
+    for day, text, amount in rows:
+        text = text if text.strip() else "x"
+        writer.writerow(["DEBIT", f"{day.month}/{day.day}/{day.year}", text, f"{amount:.2f}",
+                         "ACH", "", ""])
+        starts.append(line)
+        line += text.count("\n") + 1
+    path = tmp_path / "chase.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    parsed = parse_file(path, path.read_bytes(), ImportOptions())
+    assert parsed.rejected == []
+    assert parsed.frame["source_row"].to_list() == starts
+    assert parsed.frame["amount"].to_list() == [amount for _, _, amount in rows]
+    assert parsed.frame["date"].to_list() == [day for day, _, _ in rows]
+    expected = [" ".join((t if t.strip() else "x").split()) for _, t, _ in rows]
+    assert parsed.frame["description"].to_list() == expected

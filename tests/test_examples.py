@@ -136,6 +136,20 @@ def test_each_file_reads_back_exactly(imported: dict[str, Any], name: str) -> No
         assert dict(Counter(rows["card_last4"].to_list())) == want["card_last4"]
 
 
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_each_row_keeps_its_line_and_raw_text(imported: dict[str, Any], name: str) -> None:
+    """source_row is the file's line, and the bank's words survive (whitespace aside)."""
+    result = _by_file(imported)[name]
+    rows: pl.DataFrame = imported["rows"].filter(pl.col("import_id") == result["import_id"])
+    stored = {r["source_row"]: r for r in rows.select("source_row", "date", "amount",
+                                                        "description").iter_rows(named=True)}
+    for label in _labels()[name]:
+        row = stored[int(label["line"])]
+        assert (str(row["date"]), row["amount"]) == (label["date"], Decimal(label["amount"]))
+        words = set(row["description"].split())
+        assert set(label["description"].split()) <= words, (label, row)
+
+
 def test_five_accounts_one_per_statement_series(imported: dict[str, Any]) -> None:
     accounts_of: dict[str, set[str]] = defaultdict(set)
     for name, result in _by_file(imported).items():

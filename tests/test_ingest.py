@@ -243,3 +243,12 @@ def test_a_near_duplicate_is_suggested_but_never_dropped(store: Store, make_pars
 def test_no_suggestions_on_an_empty_store_or_a_pure_reimport(store: Store, make_parsed) -> None:  # type: ignore[no-untyped-def]
     assert _import(store, make_parsed(ROWS)).possible_duplicates == []
     assert _import(store, make_parsed(ROWS)).possible_duplicates == []
+
+
+def test_a_replaced_card_stays_the_same_account(make_parsed) -> None:  # type: ignore[no-untyped-def]
+    old_card = make_parsed(ROWS[:2], institution="Capital One")
+    old_card.accounts[0].card_last4 = "4417"
+    new_card = make_parsed(ROWS[2:], institution="Capital One")  # the file names no single card
+    (old_id,) = ingest.prepare(old_card, None, include_pending=False)[1]
+    (new_id,) = ingest.prepare(new_card, None, include_pending=False)[1]
+    assert old_id == new_id == "capital-one"

@@ -38,3 +38,11 @@ def test_ended_streams_are_lapsed_and_live_ones_active() -> None:
             assert found.status == "lapsed" and not found.active, found.merchant
         else:
             assert found.active, (found.merchant, found.status, found.next_date)
+
+
+def test_detection_is_deterministic_and_order_independent() -> None:
+    history = generate(5, accounts=2)
+    first = find_streams(history.frame.lazy())
+    shuffled = history.frame.sample(fraction=1.0, shuffle=True, seed=3)
+    second = find_streams(shuffled.lazy())
+    assert [s.model_dump() for s in first] == [s.model_dump() for s in second]

@@ -313,7 +313,7 @@ def test_fees_by_type_and_their_advice() -> None:
     assert kinds["card_interest"].yearly_saving == D("18.40")
 
 
-def _bnpl_ledger() -> tuple[Rows, BnplReport]:
+def bnpl_ledger() -> tuple[Rows, BnplReport]:
     rows = Rows()
     monthly(rows, 2023, 1, "2000.00", "Pay", "income", "income")
     ids = [rows.add(date(2023, 3, 1) + timedelta(days=14 * i), "-25.00", "Klarna",
@@ -329,7 +329,7 @@ def _bnpl_ledger() -> tuple[Rows, BnplReport]:
 
 
 def test_bnpl_summary_and_optout_advice() -> None:
-    rows, report = _bnpl_ledger()
+    rows, report = bnpl_ledger()
     review = review_year(rows.lazy(), 2023, bnpl=report)
     assert (review.bnpl.count, review.bnpl.amount, review.bnpl.providers) == (
         1, D("100.00"), ["Klarna"])
@@ -342,7 +342,7 @@ def test_bnpl_summary_and_optout_advice() -> None:
 
 
 def test_bnpl_with_a_pledge() -> None:
-    rows, report = _bnpl_ledger()
+    rows, report = bnpl_ledger()
     kept = PledgeStatus(pledged_since=date(2023, 6, 1), kinds=["bnpl"], days_kept=213,
                         violations=0, violation_amount=D(0), legacy_remaining=D(0))
     review = review_year(rows.lazy(), 2023, bnpl=report, pledge=kept)

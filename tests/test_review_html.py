@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.test_review import bnpl_ledger, monthly, stream
 
 from moneystory.analyzers.recurring import PriceChange
 from moneystory.analyzers.review import YearReview, review_year
 from moneystory.money import format_money
 from moneystory.render.review_html import render_html
-from tests.test_review import Rows, _bnpl_ledger, monthly, stream
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -74,7 +74,7 @@ def console_messages(stderr: str) -> list[str]:
 
 def rich_review() -> YearReview:
     """A year with every chapter: subscriptions (one rising), fees, BNPL and a last year."""
-    rows, report = _bnpl_ledger()
+    rows, report = bnpl_ledger()
     for year in (2022, 2023):
         monthly(rows, year, 2, "1800.00", "Acme Payroll", "income", "income")
         monthly(rows, year, 4, "-950.00", "Landlord", "rent_utilities")

@@ -66,8 +66,12 @@ def last4(number: str | None) -> str | None:
 
 
 def account_id_for(info: AccountInfo, parsed: ParsedFile, chosen: str | None, many: bool) -> str:
-    """A stable, readable id that never shows more than the last 4 digits of a number."""
-    tail = info.card_last4 or last4(info.ref)
+    """A stable, readable id that never shows more than the last 4 digits of a number.
+
+    Only the account's own number counts, never the card that paid: a replaced card is the
+    same account (card-change tracking depends on it), and a card CSV names a card per row.
+    """
+    tail = last4(info.ref)
     if chosen:
         return slug(chosen) + (f"-{tail}" if many and tail else "")
     base = info.institution or parsed.profile or parsed.format

@@ -1,8 +1,8 @@
 """Service: the money story of one year, from the store to a `YearReview`.
 
-Reads the enriched transactions once for the window the analyzers need (the year, the one before
-for the comparison, and one more so yearly subscriptions and BNPL plans that began earlier are
-recognised), then hands that one frame to the recurring, BNPL and review analyzers.
+Reads the enriched transactions once for the window the analyzers need (the year and the one
+before: the comparison, a yearly subscription's two charges, a BNPL plan begun last year), then
+hands that one frame to the recurring, BNPL and review analyzers.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from moneystory.analyzers import bnpl, recurring, review
 from moneystory.errors import MoneystoryError, UsageProblem
 from moneystory.paths import Home
 
-HISTORY_YEARS = 2  # years before the reviewed one that the stream and plan detectors see
+HISTORY_YEARS = 1  # years before the reviewed one that the analyzers see (each costs time)
 # What the three analyzers read; the identity and provenance columns (content_key, fitid,
 # import_id, source_row) are left in the store, which halves the window's memory.
 WINDOW_COLUMNS = (

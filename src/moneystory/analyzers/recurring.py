@@ -224,9 +224,10 @@ def _gap_fits(cadence: Cadence) -> pl.Expr:
 
 def _with_gaps(rows: pl.LazyFrame, sub: str) -> pl.LazyFrame:
     """Rows in (key, sub, date) order with the days since the group's previous charge."""
-    # one integer to sort on: group, then day (days since 1833, so always positive)
+    # one integer to sort on: group, then day (days since 1833, so always positive); stable,
+    # so same-day charges keep the (cents) order they arrive in
     order = pl.col(sub) * 200_000 + pl.col("date").cast(pl.Int32).cast(pl.Int64) + 50_000
-    ordered = rows.sort(order, "rid")
+    ordered = rows.sort(order, maintain_order=True)
     same_group = pl.col(sub) == pl.col(sub).shift(1)
     return ordered.with_columns(
         gap=pl.when(same_group).then((pl.col("date") - pl.col("date").shift(1)).dt.total_days())

@@ -91,7 +91,8 @@ def resolve(texts: pl.Series) -> pl.DataFrame:
     ).with_columns(
         _shop=clean.strip_noise(pl.col("_shop_raw")),
         _head=clean.strip_noise(clean.upper_plain(pl.col("_head_raw"))),
-        _all_words=clean.words(pl.col("_body")),
+        # keywords are whole words even when a bank glues digits on ("MIETE04")
+        _all_words=clean.words(pl.col("_body").str.replace_all(r"\d+", " ")),
     ).with_columns(
         _shop=pl.when(clean.is_generic(pl.col("_shop"))).then(pl.lit(""))
         .otherwise(pl.col("_shop")),

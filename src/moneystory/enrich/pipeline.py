@@ -87,7 +87,11 @@ def enrich_with_sources(lf: pl.LazyFrame, rules: Rules, *, sources: bool) -> pl.
     if sources:
         rows = rows.with_columns(
             merchant_source=pl.when(pl.col("_rule_merchant").is_not_null())
-            .then(plan.label("merchant")).otherwise(pl.col("merchant_source")),
+            .then(plan.label("merchant"))
+            .when(pl.col("merchant").is_in(["Cash", "Card payment"]) & pl.col("_unnamed"))
+            .then(pl.concat_str(pl.lit("kind "), pl.col("kind").cast(pl.String),
+                                pl.lit(" with no shop named")))
+            .otherwise(pl.col("merchant_source")),
             category_source=_category_source(plan),
             kind_source=_kind_source(plan),
         )

@@ -59,7 +59,7 @@ def merchant_summary(lf: pl.LazyFrame) -> MerchantList:
         category=pl.col("category").mode().sort().first(),
         intermediaries=pl.col("intermediary").drop_nulls().unique().sort(),
     )
-    table = (totals.join(variants, on=["merchant", "currency"], how="left")
+    table = (totals.join(variants, on=["merchant", "currency"], how="left", nulls_equal=True)
              .sort(["spend", "count", "merchant"], descending=[True, True, False]).collect())
     merchants = [
         MerchantRow(

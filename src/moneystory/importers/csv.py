@@ -160,7 +160,7 @@ def detect_layout(profiles: list[Profile], lines: list[str], cells: list[list[st
         names = ", ".join(sorted(m.profile.id for m in best))
         raise DetectionError(
             f"this CSV fits several bank profiles equally well: {names}", path=path,
-            hint=f"pass the right one with --profile NAME (one of: {names})",
+            hint=f"Pass the right one with --profile NAME (one of: {names})",
         )
     return best[0]
 
@@ -172,14 +172,14 @@ def _forced_layout(name: str, profiles: list[Profile], lines: list[str],
     if profile is None:
         raise DetectionError(
             f"there is no profile named {name!r}", path=path,
-            hint="run `moneystory profiles` to see the names you can pass to --profile",
+            hint="Run `moneystory profiles` to see the names you can pass to --profile",
         )
     layout = _matches(profile, lines, cells)
     if layout is None:
         expected = ", ".join(profile.detect.header) or "its column rules"
         raise StatementError(
             f"this file does not look like a {profile.name} export (expected {expected})",
-            path=path, hint="check the file, or leave out --profile to let moneystory detect it",
+            path=path, hint="Check the file, or leave out --profile to let moneystory detect it",
         )
     return layout
 
@@ -259,22 +259,31 @@ class ColumnResolver:
     def index(self, ref: Column) -> int:
         if isinstance(ref, int):
             return ref - 1
-        name, _, nth = ref.partition("#")
+        nth = re.fullmatch(r"(.*\S)#(\d+)", ref)  # "Währung#2": the second such column
+        name, occurrence = (nth.group(1), int(nth.group(2))) if nth else (ref, 1)
         wanted = normalise_cell(name)
         hits = [i for i, cell in enumerate(self.header) if cell == wanted]
-        occurrence = int(nth) if nth.isdigit() else 1
         if len(hits) < occurrence:
             raise StatementError(
                 f"the {self.profile.name} profile expects a column {ref!r}, which this file "
                 f"does not have", path=self.path,
-                hint="the bank may have changed its export; pass another --profile or write "
+                hint="The bank may have changed its export; pass another --profile or write "
                 "your own profile (see `moneystory profiles`)",
             )
         return hits[occurrence - 1]
 
     def name(self, ref: Column) -> str:
-        i = self.index(ref)
-        return f"c{i}"
+        return f"c{self.index(ref)}"
+
+    def optional(self, refs: list[Column]) -> list[str]:
+        """Columns an export may drop (memo, category, ids ...): absent ones are skipped."""
+        names = []
+        for ref in refs:
+            try:
+                names.append(self.name(ref))
+            except StatementError:
+                continue
+        return names
 
 
 def constant(value: object, n: int, dtype: PolarsType) -> pl.Series:
@@ -397,18 +406,23 @@ def convert(frame: pl.DataFrame, layout: Layout, path: Path,
     resolve = ColumnResolver(layout.header, profile, path)
     names = {role: resolve.name(ref) for role, ref in (
         ("date", cols.date), ("amount", cols.amount), ("debit", cols.debit),
-        ("credit", cols.credit), ("direction", cols.direction), ("currency", cols.currency),
-        ("card", cols.card), ("category", cols.category), ("id", cols.id),
-        ("balance", cols.balance), ("status", cols.status), ("account", cols.account),
+        ("credit", cols.credit), ("direction", cols.direction),
     ) if ref is not None}
-    description = [resolve.name(ref) for ref in cols.description]
+    for role, ref in (("currency", cols.currency), ("card", cols.card),
+                      ("category", cols.category), ("id", cols.id), ("balance", cols.balance),
+                      ("status", cols.status), ("account", cols.account)):
+        found = resolve.optional([ref] if ref is not None else [])
+        if found:
+            names[role] = found[0]
+    description = resolve.optional(cols.description)
+    if cols.description and not description:
+        resolve.name(cols.description[0])  # none of them: say which one is missing
     if profile.spill_into_description and layout.header:
         description += [c for c in frame.columns[len(layout.header):] if c.startswith("c")]
 
     used = set(names.values()) | set(description) | {
-        resolve.name(r) for r in [*cols.memo, *cols.counterparty, cols.date_fallback,
-                                  *(p.column for p in [profile.pending] if p)]
-        if r is not None
+        *resolve.optional([r for r in [*cols.memo, *cols.counterparty, cols.date_fallback,
+                                        *(p.column for p in [profile.pending] if p)] if r])
     } | {resolve.name(int(r) if r.isdigit() else r) for r in profile.skip}
     present = sorted(c for c in used if c in frame.columns)
     frame = _cleaned(frame, present).with_columns(
@@ -443,8 +457,8 @@ def convert(frame: pl.DataFrame, layout: Layout, path: Path,
         "account_ref": _text(frame, names["account"]) if "account" in names else None,
         "card_last4": _card(frame, names, profile, desc),
         "fitid": _text(frame, names["id"]) if "id" in names else None,
-        "memo": _joined(frame, [resolve.name(r) for r in cols.memo]),
-        "counterparty": _joined(frame, [resolve.name(r) for r in cols.counterparty]),
+        "memo": _joined(frame, resolve.optional(cols.memo)),
+        "counterparty": _joined(frame, resolve.optional(cols.counterparty)),
         "bank_category": _text(frame, names["category"]) if "category" in names else None,
         "_balance": parse_amounts(_text(frame, names["balance"]), money.mark)
         if "balance" in names else None,
@@ -583,14 +597,32 @@ def _accounts(kept: pl.DataFrame, profile: Profile, preamble_ref: str | None) ->
             for ref in refs]
 
 
-def _preamble_account(profile: Profile, lines: list[str], header_index: int | None) -> str | None:
-    if not profile.account_from_preamble or not header_index:
+def _preamble_value(pattern: str | None, lines: list[str], header_index: int | None) -> str | None:
+    """Group 1 of the first preamble line (before the header) that matches `pattern`."""
+    if not pattern or not header_index:
         return None
     for line in lines[:header_index]:
-        found = re.search(profile.account_from_preamble, line)
+        found = re.search(pattern, line)
         if found:
             return found.group(1).strip().strip('"')
     return None
+
+
+def preamble_balance_check(kept: pl.DataFrame, stated_text: str | None,
+                           mark: str | None) -> BalanceCheck | None:
+    """The balance a preamble states vs the running balance after the newest row."""
+    if stated_text is None or "_balance" not in kept.columns or kept.is_empty():
+        return None
+    stated = parse_amounts(pl.Series([stated_text]), mark)[0]
+    posted = kept.filter(~pl.col("pending") & pl.col("date").is_not_null())
+    if posted.is_empty():
+        return None
+    newest_first = posted["date"][0] >= posted["date"][-1]  # then the top row of a day is newer
+    newest = posted.sort(["date", "source_row"], descending=[True, not newest_first]).head(1)
+    if stated is None or newest["_balance"][0] is None:
+        return None
+    return BalanceCheck(newest["account_ref"][0], stated=stated, computed=newest["_balance"][0],
+                        as_of=newest["date"][0])
 
 
 # ---------------------------------------------------------------- the importer
@@ -642,7 +674,7 @@ def _detect(data: bytes, profiles: list[Profile], options: ImportOptions,
     if text.delimiter is None:
         raise StatementError(
             "no column separator found: this does not look like a CSV export", path=path,
-            hint="export the statement as CSV, OFX, QFX, QIF or CAMT.053 from your bank",
+            hint="Export the statement as CSV, OFX, QFX, QIF or CAMT.053 from your bank",
         )
     layout = None if (text.decoded.warning and not options.profile) else (
         _layout(text, profiles, options, path)
@@ -682,18 +714,23 @@ def read_statement(path: Path, data: bytes, options: ImportOptions) -> ParsedFil
     frame = read_body(body, text.delimiter, start + 1, width)
     converted = convert(frame, layout, path, _file_currency(lines))
     kept = converted.frame
-    preamble_ref = _preamble_account(profile, lines, layout.header_index)
+    preamble_ref = _preamble_value(profile.account_from_preamble, lines, layout.header_index)
     if preamble_ref is not None:
         kept = kept.with_columns(account_ref=pl.col("account_ref").fill_null(preamble_ref))
     warnings = ([decoded.warning] if decoded.warning else []) + converted.warnings
     if kept["currency"].null_count():
         warnings.append("the file does not say its currency; pass a profile with `currency`")
-    check = balance_check(kept)
+    checks = [check for check in (
+        balance_check(kept),
+        preamble_balance_check(
+            kept, _preamble_value(profile.balance_from_preamble, lines, layout.header_index),
+            _decimal_preference(profile)),
+    ) if check is not None]
     return ParsedFile(
         format="csv", profile=profile.id, frame=kept,
         accounts=_accounts(kept, profile, preamble_ref), rejected=converted.rejected,
         warnings=warnings, encoding=decoded.encoding,
-        balance_checks=[check] if check is not None else [],
+        balance_checks=checks,
     )
 
 

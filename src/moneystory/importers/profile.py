@@ -120,6 +120,9 @@ class Profile(_Strict):
     continuation_lines: bool = True
     card_from_description: str | None = None  # regex with one group: the card digits
     account_from_preamble: str | None = None  # regex with one group over the preamble lines
+    # The current balance the preamble states (ING DE `Saldo;150,00;EUR`), checked against
+    # the running balance of the newest row.
+    balance_from_preamble: str | None = None
     skip: dict[str, str] = Field(default_factory=dict)  # column → regex: rows to drop
     detect: Detect
     columns: Columns
@@ -128,7 +131,7 @@ class Profile(_Strict):
     source: Literal["built-in", "user"] = "built-in"
     path: str | None = None
 
-    @field_validator("card_from_description", "account_from_preamble")
+    @field_validator("card_from_description", "account_from_preamble", "balance_from_preamble")
     @classmethod
     def _regex(cls, value: str | None) -> str | None:
         if value is not None and re.compile(value).groups < 1:
@@ -148,7 +151,7 @@ def _load(path: Path, source: Literal["built-in", "user"]) -> Profile:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"profile {path.name} is not valid TOML: {exc}", path=path,
-                          hint="fix the file or remove it") from exc
+                          hint="Fix the file or remove it") from exc
     data.setdefault("id", path.stem)
     try:
         return Profile.model_validate({**data, "source": source, "path": str(path)})
@@ -157,7 +160,7 @@ def _load(path: Path, source: Literal["built-in", "user"]) -> Profile:
         where = ".".join(str(part) for part in first["loc"]) or "(top level)"
         raise ConfigError(
             f"profile {path.name}: field `{where}`: {first['msg']}", path=path,
-            hint="fix that field (`moneystory profiles` lists built-in profiles to copy from)",
+            hint="Fix that field (`moneystory profiles` lists built-in profiles to copy from)",
         ) from exc
 
 

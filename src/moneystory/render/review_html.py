@@ -472,7 +472,8 @@ h1{font-size:26px}
 body{background:#fff;font-size:11pt}
 main{max-width:none;padding:0}
 .card,.figure{border-color:#cbd5e1;break-inside:avoid}
-.advice{background:#fff}
+.figures{gap:8px}.figure{padding:8px 10px}.figure strong{font-size:15pt}
+.advice{background:#fff;break-inside:auto}.advice li{break-inside:avoid}
 .grid{grid-template-columns:repeat(2,minmax(0,1fr))}
 footer{display:none}
 @page{margin:14mm}
