@@ -130,7 +130,7 @@ def in_process(home_dir: Path, year: int) -> dict[str, float]:
     t = time.perf_counter()
     window = analysis.transactions(home, start=date(year - story.HISTORY_YEARS, 1, 1),
                                    end=date(year, 12, 31)).select(story.WINDOW_COLUMNS).collect()
-    timings["read enriched (3 years)"] = time.perf_counter() - t
+    timings[f"read enriched ({story.HISTORY_YEARS + 1} years)"] = time.perf_counter() - t
     lf = window.lazy()
     t = time.perf_counter()
     streams = recurring.find_streams(lf, date(year, 12, 31))

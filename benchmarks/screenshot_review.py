@@ -3,7 +3,9 @@
 Imports the bundled examples into a throwaway home, writes `review YEAR --html`, and has headless
 Chromium take PNG screenshots (and a PDF, the print stylesheet) of it.
 
-    python benchmarks/screenshot_review.py [--year 2023] [--out benchmarks/out]
+    python benchmarks/screenshot_review.py [--year 2023] [--out DIR]
+
+The files go to a temporary folder unless --out says where (screenshots are not committed).
 """
 
 from __future__ import annotations
@@ -67,7 +69,8 @@ def shoot(page: Path, out: Path, profile: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--year", type=int, default=2023)
-    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "out")
+    parser.add_argument("--out", type=Path,
+                        default=Path(tempfile.gettempdir()) / "moneystory-review-shots")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ms-shot-") as tmp:

@@ -115,6 +115,10 @@ def test_pending_rows_are_flagged_in_the_raw_frame() -> None:
     jl = parse("johnlewis-pending.csv")
     assert jl.frame["pending"].to_list() == [True, False, False]
     assert jl.rejected == []
+    # 'Pending' instead of a date: dated like the newest posted row, so it has an identity
+    assert jl.frame["date"][0] == date(2019, 12, 14)
+    kept = parse("johnlewis-pending.csv", include_pending=True)
+    assert any("pending row(s) have no date" in w for w in kept.warnings)
 
 
 def test_card_statement_signs_and_cr_direction_column() -> None:

@@ -42,6 +42,11 @@ def test_adds_exactly_the_enriched_columns_and_keeps_rows_in_order() -> None:
     assert out["txn_id"].to_list() == [f"t{i}" for i in range(20)]
 
 
+def test_an_empty_frame_stays_empty_with_the_enriched_schema() -> None:
+    out = enrich(schema.empty(schema.STORED).lazy()).collect()
+    assert out.height == 0 and out.schema == pl.Schema(schema.ENRICHED)
+
+
 def test_built_in_tables_are_big_enough_and_valid() -> None:
     assert tables.merchant_names() >= 400
     assert set(tables.merchants()["table_category"]) <= set(CATEGORIES)

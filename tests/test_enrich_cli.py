@@ -55,9 +55,13 @@ def test_transactions_are_enriched_at_read_time_and_follow_the_rules(home_dir: P
     second = analysis.transactions(home, start=date(2023, 1, 15)).collect()
     assert second.filter(pl.col("merchant") == "Carrefour")["category"].to_list() == ["home"]
     assert second["date"].min() == date(2023, 1, 15)
-    # a new rule: a new cache, the old one gone, the imported batches untouched
-    assert [p.name for p in home.cache.glob("enriched-*.parquet")] != [caches[0].name]
-    assert len(list(home.cache.glob("enriched-*.parquet"))) == 1
+    # a new rule: a new cache (the previous one kept), the imported batches untouched
+    assert len(list(home.cache.glob("enriched-*.parquet"))) == 2
+    home.rules_file.write_text('[[rules]]\nif = "CARREFOUR"\ncategory = "travel"\n')
+    third = analysis.transactions(home).collect()
+    assert third.filter(pl.col("merchant") == "Carrefour")["category"].to_list() == ["travel"]
+    assert caches[0] not in list(home.cache.glob("enriched-*.parquet"))
+    assert len(list(home.cache.glob("enriched-*.parquet"))) == 2
     assert sorted(p.stat().st_mtime_ns for p in home.batches.glob("*.parquet")) == batches_before
 
 

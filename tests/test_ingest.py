@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -9,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from moneystory import ingest
+from moneystory import ingest, schema
 from moneystory.errors import StatementError
 from moneystory.importers.base import AccountInfo, ImportOptions
 from moneystory.paths import resolve_home
@@ -252,3 +254,15 @@ def test_a_replaced_card_stays_the_same_account(make_parsed) -> None:  # type: i
     (old_id,) = ingest.prepare(old_card, None, include_pending=False)[1]
     (new_id,) = ingest.prepare(new_card, None, include_pending=False)[1]
     assert old_id == new_id == "capital-one"
+
+
+def test_ids_are_pinned() -> None:
+    """The same row must get the same id on every version of moneystory, polars and Python:
+    a changed value here means every existing store would re-import everything as new."""
+    frame = schema.conform(pl.DataFrame({
+        "date": [date(2024, 3, 18)] * 2, "amount": [Decimal("-5.45")] * 2,
+        "currency": ["USD"] * 2, "description": ["STARBUCKS STORE 03446 SEATTLE WA 03/16"] * 2,
+    }), schema.RAW).with_columns(account_id=pl.lit("chase"))
+    assert ingest.with_identity(frame)["txn_id"].to_list() == [
+        "70916487143268167273", "35270451943069663323",
+    ]

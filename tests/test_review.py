@@ -351,7 +351,7 @@ def test_bnpl_with_a_pledge() -> None:
     broken = kept.model_copy(update={"violations": 2, "violation_amount": D("50.00")})
     review = review_year(rows.lazy(), 2023, bnpl=report, pledge=broken)
     rec = next(r for r in review.recommendations if r.kind == "bnpl")
-    assert "moneystory check" in rec.action and "2 payments" in rec.message
+    assert "moneystory check" in rec.action and "2 new buy-now-pay-later plans" in rec.message
 
 
 def test_only_two_years_are_read(ledger: Rows) -> None:

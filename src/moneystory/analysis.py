@@ -22,6 +22,7 @@ from moneystory.paths import Home, atomic_write_bytes
 from moneystory.store import Store
 
 CACHE_PREFIX = "enriched-"
+KEEP_CACHES = 2  # the current cache and the one before it
 
 
 def transactions(
@@ -76,9 +77,11 @@ def _write_cache(home: Home, target: Path, frame: pl.DataFrame) -> None:
     frame.write_parquet(buffer, statistics=True)
     try:
         atomic_write_bytes(target, buffer.getvalue())
-        for old in home.cache.glob(f"{CACHE_PREFIX}*.parquet"):
-            if old != target:
-                old.unlink(missing_ok=True)
+        # Keep the previous one too: another process may still be reading it lazily.
+        caches = sorted(home.cache.glob(f"{CACHE_PREFIX}*.parquet"),
+                        key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in caches[KEEP_CACHES:]:
+            old.unlink(missing_ok=True)
     except OSError:
         return
 

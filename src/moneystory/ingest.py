@@ -22,6 +22,7 @@ from typing import Any
 
 import polars as pl
 
+from moneystory import schema
 from moneystory.errors import MoneystoryError, StatementError
 from moneystory.importers import parse_file
 from moneystory.importers.base import AccountInfo, ImportOptions, ParsedFile, RowIssue
@@ -169,9 +170,10 @@ def with_identity(frame: pl.DataFrame) -> pl.DataFrame:
     base = frame.select(
         pl.concat_str(
             [
-                pl.col("account_id"), pl.col("date").cast(pl.String),
-                pl.col("amount").cast(pl.String), pl.col("currency").fill_null(""),
-                _description_key(),
+                pl.col("account_id"), pl.col("date").cast(pl.String),  # ISO 8601
+                # integer ten-thousandths: no decimal formatting that a library could change
+                (pl.col("amount") * 10**schema.AMOUNT.scale).cast(pl.Int128).cast(pl.String),
+                pl.col("currency").fill_null(""), _description_key(),
             ],
             separator=_SEP,
         )

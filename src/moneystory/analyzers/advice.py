@@ -179,10 +179,10 @@ def _bnpl(review: YearReview, _: Evidence) -> list[Recommendation]:
     if pledge is not None:
         if pledge.violations == 0:
             return []
+        plans = f"plan{'s' if pledge.violations != 1 else ''}"
         message = (
-            f"Since the pledge of {pledge.pledged_since.isoformat()}, {pledge.violations} "
-            f"payment{'s' if pledge.violations != 1 else ''} used buy-now-pay-later "
-            f"({_money(review, pledge.violation_amount)})."
+            f"{pledge.violations} new buy-now-pay-later {plans} began after the pledge of "
+            f"{pledge.pledged_since.isoformat()} ({_money(review, pledge.violation_amount)})."
         )
         ids = [t for plan in bnpl.plans for t in plan.txn_ids] + bnpl.late_fee_txn_ids
         return [_make("bnpl", message, bnpl.late_fees,

@@ -1,12 +1,16 @@
 """enrich(): schema.STORED rows → + merchant, intermediary, category, kind (schema.ENRICHED_EXTRA).
 
-All string work runs once per DISTINCT (description, counterparty) pair and is joined back; the
-per-row work is joins with small tables, comparisons and one as-of join for transfers.
+All string work runs once per distinct key (description, counterparty, bank category, MCC,
+sign), in fact once per "shape" of it (digits blanked), and is gathered back by index; the
+per-row work is the user's rules, one as-of join for transfers and the earlier-charge test.
 
-Category, in order of trust: the user's rules, the bank's own category column, the MCC, the
-built-in merchant table, keyword rules, else "other". Kind: rules, BNPL provider, fee, ATM,
-transfer (card payments, savings wording, wallet top-ups, the holder's own name, a debit in one
-account matched by a credit in another), interest, then income/refund by the sign.
+Category, in order of trust: the user's rules, the bank's own category column (unless the MCC,
+the merchant table or a keyword names a finer category it lumps in), the MCC, the built-in
+merchant table, keyword rules, else "other"; transfers, fees, cash, interest, income and BNPL
+take the category their kind implies. Kind: rules, cash withdrawal, fee, BNPL provider, ATM,
+transfer (card payments and settlements, wallets, savings wording, top-ups, the holder's own
+name, a debit in one account matched by a credit in another), interest, income and refund
+wording, money back from a known shop or from a merchant already paid, then the sign.
 """
 
 from __future__ import annotations
@@ -30,13 +34,6 @@ NOT_REFUNDED = (*NOT_SHOPS, "government_taxes")
 WORDINGS = ("card_payment", "savings", "topup", "atm", "fee", "interest", "refund", "income",
             "withdrawal")
 _NULL = pl.lit(None, dtype=pl.String)
-
-
-def enrich(lf: pl.LazyFrame, rules: Rules | None = None) -> pl.LazyFrame:
-    """Add merchant, intermediary, category and kind to a schema.STORED LazyFrame."""
-    return enrich_with_sources(lf, rules if rules is not None else Rules(), sources=False)
-
-
 KEY = ("description", "counterparty", "bank_category", "mcc")  # what the string work depends on
 KEY_SEED = 20231  # any fixed seed: both sides of the look-up hash in this one process
 KIND = pl.Enum(KINDS)
@@ -45,6 +42,11 @@ CATEGORY = pl.Enum(CATEGORIES)
 ROW_FACTS = ("merchant", "intermediary", "_static_category", "_kind_a", "_kind_b", "_kind_c",
              "_card", "_unnamed", "_candidate", "_cat_transfer", "_cat_interest")
 WHY_FACTS = ("merchant_source", "_why_a", "_why_b", "_why_c", "_cat_why")
+
+
+def enrich(lf: pl.LazyFrame, rules: Rules | None = None) -> pl.LazyFrame:
+    """Add merchant, intermediary, category and kind to a schema.STORED LazyFrame."""
+    return enrich_with_sources(lf, rules if rules is not None else Rules(), sources=False)
 
 
 def _sign() -> pl.Expr:

@@ -102,7 +102,7 @@ class Rule(BaseModel):
 
     def label(self, index: int, path: Path | None) -> str:
         where = f"{path.name}:{self.line}" if path is not None else f"rule {index + 1}"
-        return f"rule {index + 1} ({where})" + (f" {self.note}" if self.note else "")
+        return f"rule {index + 1} ({where})" + (f": {self.note}" if self.note else "")
 
     def conditions(self) -> list[str]:
         parts = []
@@ -110,10 +110,12 @@ class Rule(BaseModel):
             parts.append(f"description ~ {self.if_description}")
         if self.if_merchant is not None:
             parts.append(f"merchant ~ {self.if_merchant}")
-        if self.amount_min is not None or self.amount_max is not None:
-            low = "" if self.amount_min is None else str(self.amount_min)
-            high = "" if self.amount_max is None else str(self.amount_max)
-            parts.append(f"amount {low}..{high}")
+        if self.amount_min is not None and self.amount_max is not None:
+            parts.append(f"amount {self.amount_min}..{self.amount_max}")
+        elif self.amount_min is not None:
+            parts.append(f"amount ≥ {self.amount_min}")
+        elif self.amount_max is not None:
+            parts.append(f"amount ≤ {self.amount_max}")
         if self.account is not None:
             parts.append(f"account = {self.account}")
         return parts

@@ -542,6 +542,7 @@ def _classify(work: pl.DataFrame, profile: Profile) -> Converted:
                 bad.select("_line", "_reason").iter_rows()]
     kept = rows.filter(pl.col("_reason").is_null()).rename({"_line": "source_row"})
     warnings = []
+
     if dated_without_amount.height:
         lines = ", ".join(str(v) for v in dated_without_amount["_line"].head(5).to_list())
         warnings.append(f"{dated_without_amount.height} dated row(s) without an amount skipped "
@@ -697,6 +698,18 @@ def _detect(data: bytes, profiles: list[Profile], options: ImportOptions,
     return text, layout
 
 
+def _date_undated_pending(kept: pl.DataFrame, keeping: bool) -> tuple[pl.DataFrame, str | None]:
+    """Pending rows may have no date yet ('Pending' instead of one). They are newer than every
+    posted row, and a kept row needs a date for its identity: they take the file's newest."""
+    undated = int(kept["date"].null_count())  # only pending rows get this far undated
+    if not undated:
+        return kept, None
+    newest = kept["date"].max()
+    kept = kept.with_columns(date=pl.col("date").fill_null(newest))
+    note = f"{undated} pending row(s) have no date yet; dated {newest!s} (the file's newest)"
+    return kept, note if keeping else None
+
+
 def read_statement(path: Path, data: bytes, options: ImportOptions) -> ParsedFile:
     profiles = load_profiles(options.user_profiles_dir)
     text, layout = _detect(data, profiles, options, path)
@@ -718,6 +731,8 @@ def read_statement(path: Path, data: bytes, options: ImportOptions) -> ParsedFil
     if preamble_ref is not None:
         kept = kept.with_columns(account_ref=pl.col("account_ref").fill_null(preamble_ref))
     warnings = ([decoded.warning] if decoded.warning else []) + converted.warnings
+    kept, note = _date_undated_pending(kept, options.include_pending)
+    warnings += [note] if note else []
     if kept["currency"].null_count():
         warnings.append("the file does not say its currency; pass a profile with `currency`")
     checks = [check for check in (

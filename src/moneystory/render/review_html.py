@@ -202,7 +202,7 @@ def _bnpl(review: YearReview) -> str:
         parts.append(f"<p class=\"up\">Late fees: {_m(review, bnpl.late_fees)}</p>")
     if bnpl.pledge:
         pledge = bnpl.pledge
-        kept = "kept" if pledge.violations == 0 else f"broken {pledge.violations} times"
+        kept = "kept" if pledge.violations == 0 else f"{pledge.violations} new plan(s) since"
         parts.append(f"<p>Pledge since {pledge.pledged_since}: {kept}, {pledge.days_kept} days."
                      "</p>")
     return "".join(parts)

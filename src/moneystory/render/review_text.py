@@ -299,7 +299,7 @@ def _bnpl(review: YearReview) -> RenderableType:
         lines.append(Text(f"Late fees: {_m(review, bnpl.late_fees)}", style="yellow"))
     pledge = bnpl.pledge
     if pledge:
-        kept = "kept" if pledge.violations == 0 else f"broken {pledge.violations}×"
+        kept = "kept" if pledge.violations == 0 else f"{pledge.violations} new plan(s) since"
         lines.append(Text(f"Pledge since {pledge.pledged_since}: {kept}, {pledge.days_kept} days "
                           f"kept; {_m(review, pledge.legacy_remaining)} left on older plans."))
     return Group(*lines)
