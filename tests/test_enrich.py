@@ -197,10 +197,11 @@ def test_fees_interest_and_cash() -> None:
         {"description": "RETRAIT DAB 12/03 PARIS", "amount": "-40"},
         {"description": "Bargeldauszahlung GAA 1234", "amount": "-100"},
         {"description": "PLANET FITNESS CLUB FEES", "amount": "-24.99"},
+        {"description": "Zinsen Tagesgeld", "amount": "4.20"},  # interest, though savings
     ]
     out = run(rows)
     assert [r["kind"] for r in out] == ["fee", "fee", "interest", "atm", "atm", "atm",
-                                        "purchase"]
+                                        "purchase", "interest"]
     assert [r["category"] for r in out][:3] == ["bank_fees", "bank_fees", "income"]
 
 

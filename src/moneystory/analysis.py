@@ -66,7 +66,11 @@ def fingerprint(home: Home, batch_paths: list[Path]) -> str:
     except FileNotFoundError:
         digest.update(b"<no rules>")
     for path in sorted(batch_paths):
-        stat = path.stat()
+        try:
+            stat = path.stat()
+        except FileNotFoundError:  # an undo in another process: the scan will say so
+            digest.update(f"{path.name}:gone".encode())
+            continue
         digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:24]
 

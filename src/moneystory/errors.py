@@ -53,7 +53,8 @@ class MoneystoryError(Exception):
         if self.where and self.where not in text:
             text = f"{self.where}: {text}"
         if self.hint:
-            text = f"{text}. {self.hint.rstrip('.')}."
+            hint = self.hint.rstrip(".")
+            text = f"{text}. {hint[:1].upper()}{hint[1:]}."
         else:
             text += "."
         return text

@@ -142,7 +142,7 @@ def _detect(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         leftover.join(price_groups.select("price"), on="price", how="semi")
         .select("rid", "date", sub=-1 - pl.col("price")),
     ])
-    fact_columns = ["sub", "cadence", "n", "median_dom", "month_end_share"]
+    fact_columns = ["sub", "cadence", "n"]
     facts = pl.concat([
         band_groups.with_columns(sub=pl.col("band")).select(fact_columns),
         price_groups.with_columns(sub=-1 - pl.col("price")).select(fact_columns),
@@ -248,8 +248,6 @@ def _classify(rows: pl.LazyFrame, sub: str) -> pl.LazyFrame:
         fortnight_gaps=pl.col("gap").is_between(13, 15).sum(),
         # semi-monthly charges sit near the 1st, the 15th or the month's last day
         anchored=((day <= 3) | ((day - 15).abs() <= 3) | (to_month_end <= 3)).all(),
-        month_end_share=(to_month_end <= 3).mean(),
-        median_dom=day.median(),
         annual_words=pl.col("annual_word").first(),
         everyday=pl.col("everyday").first(),
         min_cents=pl.col("cents").min(),
@@ -280,6 +278,10 @@ def _stream_lists(charges: pl.DataFrame) -> pl.DataFrame:
             txn_ids=pl.col("txn_id"),
             gaps=pl.col("gap").drop_nulls(),
             first_date=pl.col("date").first(),
+            # the anchor day of month-based cadences (computed for stream charges only)
+            median_dom=pl.col("date").dt.day().median(),
+            month_end_share=(pl.col("date").dt.days_in_month() - pl.col("date").dt.day() <= 3)
+            .mean(),
             last_date=pl.col("date").last(),
             first_amount=pl.col("amount").first(),
             last_amount=pl.col("amount").last(),

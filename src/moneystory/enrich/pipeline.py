@@ -308,6 +308,7 @@ def _kind_segments() -> tuple[list[Reason], list[Reason], list[Reason]]:
         (provider & out, "bnpl", "BNPL provider in the descriptor"),
         (provider & into, "refund", "money back from a BNPL provider"),
         (atm & out, "atm", "cash machine wording or MCC"),
+        (_flag("interest"), "interest", "interest wording"),
         (_card_payment(), "transfer", "credit-card payment or settlement"),
         (((pl.col("bank_kind") == "transfer") | (pl.col("mcc_kind") == "transfer"))
          .fill_null(False), "transfer", "bank category or MCC of a transfer"),
@@ -318,7 +319,6 @@ def _kind_segments() -> tuple[list[Reason], list[Reason], list[Reason]]:
         (pl.col("holder").fill_null(False), "transfer", "the holder's own name"),
     ]
     second: list[Reason] = [
-        (_flag("interest"), "interest", "interest wording"),
         (into & _flag("income"), "income", "income wording"),
         (into & (_flag("refund") | _flag("fee")), "refund", "refund wording"),
         (into & refundable, "refund", "money back from a shop in the merchant table"),

@@ -83,12 +83,25 @@ def split_line(line: str, delimiter: str) -> list[str]:
         return line.split(delimiter)
 
 
+def _separator_counts(lines: list[str], delimiter: str) -> list[int]:
+    """Delimiters per record, reading quoted fields across lines (`"text;\nmore"`); per line
+    when an unbalanced quote in a preamble would swallow the rest."""
+    per_line = [len(split_line(line, delimiter)) - 1 for line in lines]
+    try:
+        records = list(stdlib_csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter,
+                                         skipinitialspace=True))
+    except stdlib_csv.Error:
+        return per_line
+    per_record = [len(record) - 1 for record in records if record]
+    return per_record if len(per_record) * 2 >= len(per_line) else per_line
+
+
 def sniff_delimiter(lines: list[str]) -> str | None:
     """The delimiter whose count (outside quotes) is the same on the most lines."""
     sample = [line for line in lines if line.strip()][:200]
     best: tuple[int, int, str] | None = None
     for delimiter in DELIMITERS:
-        counts = [len(split_line(line, delimiter)) - 1 for line in sample]
+        counts = _separator_counts(sample, delimiter)
         positive = [c for c in counts if c > 0]
         if not positive:
             continue
