@@ -150,10 +150,10 @@ def decode(data: bytes, declared: str | None = None) -> Decoded:
         return Decoded(_clean(data.decode("utf-8")), "utf-8")
     except UnicodeDecodeError:
         pass
-    enc = normalise_encoding(declared)
-    if enc and enc not in ("utf-8",):
+    declared_codec = normalise_encoding(declared)
+    if declared_codec and declared_codec != "utf-8":
         try:
-            return Decoded(_clean(data.decode(enc)), enc)
+            return Decoded(_clean(data.decode(declared_codec)), declared_codec)
         except UnicodeDecodeError:
             pass
     text = data.decode("cp1252", errors="replace")
