@@ -64,17 +64,63 @@ def enrich_with_sources(lf: pl.LazyFrame, rules: Rules, *, sources: bool) -> pl.
     input's row order. What is left per row: rules, the transfer pairing and earlier charges.
     """
     frame = lf.collect()
+    keys = distinct_keys(frame.lazy()).collect()
+    return enrich_rows(frame, key_facts(keys, rules), rules, sources=sources)
+
+
+def key_hash() -> pl.Expr:
+    """The 64-bit hash of a row's key (KEY and the amount's sign): what finds its facts."""
+    return pl.struct(*KEY, _sign()).hash(KEY_SEED)
+
+
+def distinct_keys(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per distinct key of `lf`, in order of first appearance (`_i` numbers them),
+    with `_first_charge_key`: the first date money went out under that key (for refunds).
+
+    Computed per batch and merged (merge_keys), it gives the same table as over all rows.
+    """
+    return (
+        lf.select(*KEY, "date", "amount").with_row_index("_row")
+        .with_columns(_sign=_sign()).with_columns(_k=key_hash())
+        .group_by("_k")
+        .agg(*[pl.col(c).first() for c in (*KEY, "_sign")], pl.col("_row").min(),
+             _first_charge_key=pl.col("date").filter(pl.col("amount") < 0).min())
+        .sort("_row").drop("_row").with_row_index("_i")
+    )
+
+
+def merge_keys(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """distinct_keys() of several frames (in their order) as if they were one frame."""
+    if not parts:
+        return distinct_keys(schema.empty(schema.STORED).lazy()).collect()
+    return (
+        pl.concat([p.with_columns(_part=pl.lit(n, pl.UInt32)) for n, p in enumerate(parts)])
+        .sort("_part", "_i")
+        .group_by("_k")
+        .agg(*[pl.col(c).first() for c in (*KEY, "_sign")],
+             _order=(pl.col("_part").cast(pl.UInt64) * 2**32 + pl.col("_i")).min(),
+             _first_charge_key=pl.col("_first_charge_key").min())
+        .sort("_order").select("_k", *KEY, "_sign", "_first_charge_key")
+        .with_row_index("_i")
+    )
+
+
+def enrich_rows(
+    frame: pl.DataFrame, facts: pl.DataFrame, rules: Rules, *, sources: bool = False
+) -> pl.LazyFrame:
+    """The per-row part of enrich(): `facts` (key_facts() of a key table holding every key of
+    `frame`, `_i` = row position) gathered back, then rules, transfer pairs and refunds.
+
+    Transfers pair within `frame` only; refunds see `_first_charge_key`, so a key table
+    built over the whole store judges a refund against the whole history.
+    """
     columns = frame.columns
-    signed = frame.select(*KEY, _sign=_sign())
-    hashed = signed.select(_k=pl.struct(pl.all()).hash(KEY_SEED))["_k"]
-    keys = (signed.with_columns(_k=hashed).unique("_k", keep="first", maintain_order=True)
-            .with_row_index("_i"))
-    facts = key_facts(keys, rules)
-    index = hashed.replace_strict(keys["_k"], keys["_i"], return_dtype=pl.UInt32)
+    hashed = frame.select(_k=key_hash())["_k"]
+    index = hashed.replace_strict(facts["_k"], facts["_i"], return_dtype=pl.UInt32)
     wanted = [*ROW_FACTS, *(WHY_FACTS if sources else ()),
               *[c for c in facts.columns if c.startswith(("_r", "_m")) and c[2:].isdigit()]]
     rows = pl.concat([frame, facts.select(wanted)[index]], how="horizontal")
-    rows = rows.with_columns(_first_charge=_first_charges(frame, facts, index)[index])
+    rows = rows.with_columns(_first_charge=_first_charges(facts)[index])
     plan = _Plan(rules)
     rows = plan.apply(rows, "merchant").with_columns(
         merchant=pl.coalesce(pl.col("_rule_merchant"), pl.col("merchant"), pl.lit("Unknown")),
@@ -428,11 +474,9 @@ def _category_source(plan: _Plan) -> pl.Expr:
 # ---------------------------------------------------------------- across rows
 
 
-def _first_charges(frame: pl.DataFrame, facts: pl.DataFrame, index: pl.Series) -> pl.Series:
+def _first_charges(facts: pl.DataFrame) -> pl.Series:
     """Per key (in facts order): the first date its merchant charged money, for refunds."""
-    charges = (pl.DataFrame({"_i": index, "date": frame["date"], "amount": frame["amount"]})
-               .filter(pl.col("amount") < 0).group_by("_i").agg(first=pl.col("date").min()))
-    per_key = facts.select("_i", "merchant").join(charges, on="_i", how="left")
+    per_key = facts.select("_i", "merchant", first="_first_charge_key")
     by_merchant = per_key.group_by("merchant").agg(first=pl.col("first").min())
     return (per_key.drop("first").join(by_merchant, on="merchant", how="left", nulls_equal=True)
             .sort("_i")["first"])

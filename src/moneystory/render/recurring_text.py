@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -17,7 +17,7 @@ from moneystory.analyzers.card_holders import CardChangeStatus, CardHolder, Card
 from moneystory.analyzers.recurring import Stream
 from moneystory.money import for_display
 from moneystory.recurring_state import RecurringReport
-from moneystory.render.terminal import mask, money
+from moneystory.render.terminal import Col, FittedTable, cell_width, fit_widths, fitted_table, mask, money
 
 REASON_LABELS = {
     "subscription": "subscription", "bill": "bill", "bnpl": "BNPL instalments",
@@ -88,28 +88,32 @@ def status_json(status: CardChangeStatus) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------- terminal
 def recurring_view(report: RecurringReport) -> Group:
+    """The streams table: the merchant always shows; account, last amount, status and the
+    yearly cost give way (in that order) when the terminal is narrow."""
     several_accounts = len({s.account_id for s in report.streams}) > 1
-    table = Table(box=None, header_style="bold")
-    table.add_column("id", style="dim", no_wrap=True)
-    table.add_column("merchant", min_width=12, ratio=1)
-    if several_accounts:
-        table.add_column("account", overflow="fold")
-    for name in ("cadence", "amount", "next", "status", "a year"):
-        table.add_column(name, no_wrap=True, justify="right" if name in ("amount", "a year")
-                         else "left")
+    # with --all the status (lapsed, ended) is the point; otherwise it is nearly always "mature"
+    inactive_shown = any(not s.active or s.user_state == "dismissed" for s in report.streams)
+    cols = [
+        Col("id", style="dim"),
+        Col("merchant", flex=True, min_width=14),
+        *([Col("account", drop=5, flex=True, min_width=8)] if several_accounts else []),
+        Col("cadence"),
+        Col("amount", justify="right"),
+        Col("last", justify="right", drop=4),
+        Col("next"),
+        Col("status", drop=1 if inactive_shown else 3),
+        Col("a year", justify="right", drop=3 if inactive_shown else 2),
+    ]
+    rows = []
     for s in report.streams:
         status = s.user_state if s.user_state in ("confirmed", "dismissed") else s.status
-        amount = money(s.typical_amount, s.currency)
-        if s.last_amount != s.typical_amount:
-            amount += f" [dim](last {money(s.last_amount, s.currency)})[/]"
-        if s.price_changes:
-            amount += " ↑"
+        amount = money(s.typical_amount, s.currency) + (" ↑" if s.price_changes else "")
+        last = "" if s.last_amount == s.typical_amount else money(s.last_amount, s.currency)
         name = escape(s.merchant) + (" [dim](income)[/]" if s.direction == "in" else "")
-        cells = [s.stream_id, name, *([escape(s.account_id)] if several_accounts else []),
-                 s.cadence, amount, str(s.next_date or "—"), status,
-                 money(s.yearly_cost, s.currency)]
-        table.add_row(*cells)
-    parts: list[Any] = [table]
+        rows.append([s.stream_id, name, *([escape(s.account_id)] if several_accounts else []),
+                     s.cadence, amount, last, str(s.next_date or "—"), status,
+                     money(s.yearly_cost, s.currency)])
+    parts: list[Any] = [FittedTable(cols, rows)]
     for t in report.totals:
         sums = []
         if t.outgoing:
@@ -118,16 +122,20 @@ def recurring_view(report: RecurringReport) -> Group:
             sums.append(f"recurring income {money(t.incoming, t.currency)} a year")
         label = f"{t.currency or 'no currency'}: " if len(report.totals) > 1 else ""
         parts.append(Text.from_markup(label + "  ·  ".join(sums)))
-    for s in report.streams:
-        for c in s.price_changes:
-            yearly = (c.new_amount - c.old_amount) * _per_year(s)
-            parts.append(Text(f"{s.merchant}: {money(c.old_amount, s.currency)} → "
-                              f"{money(c.new_amount, s.currency)} on {c.date} "
-                              f"({money(yearly, s.currency, signed=True)} a year)"))
+    changes = [(s, c) for s in report.streams for c in s.price_changes]
+    if changes:
+        parts.append(Text("Price changes (↑):", style="bold"))
+    for s, c in changes:
+        yearly = (c.new_amount - c.old_amount) * _per_year(s)
+        parts.append(Text(f"  {s.merchant}: {money(c.old_amount, s.currency)} → "
+                          f"{money(c.new_amount, s.currency)} on {c.date} "
+                          f"({money(yearly, s.currency, signed=True)} a year)"))
     note = f"as of {report.as_of}" if report.as_of else ""
     if report.hidden:
         note += f" · {report.hidden} inactive or dismissed hidden (--all shows them)"
     parts.append(Text(note.strip(" ·"), style="dim"))
+    parts.append(Text("`moneystory recurring confirm|dismiss|end ID` records your decision.",
+                      style="dim"))
     return Group(*parts)
 
 
@@ -175,20 +183,45 @@ def status_view(status: CardChangeStatus) -> Group:
     parts: list[Any] = [Text.from_markup(
         f"[bold]{escape(_card_title(status.old_card, status.account_id))} → card "
         f"{mask(status.new_card)}[/] since {status.changed_on}: "
-        f"[bold]{status.updated} of {status.total} updated[/] [dim](as of {status.as_of})[/]")]
-    table = Table("", "merchant", "state", "what", "note", box=None, header_style="bold")
-    for h in status.merchants:
-        style = STATE_STYLES.get(h.state or "", "")
-        tick = "☑" if h.state == "updated" else "☐"
-        table.add_row(tick, escape(h.merchant), f"[{style}]{h.state}[/]",
-                      h.cadence or REASON_LABELS[h.reason], escape(h.note or ""))
-    parts.append(table)
+        f"[bold]{status.updated} of {status.total} updated[/] [dim](as of {status.as_of})[/]"),
+        _StatusTable(status)]
     if status.next_steps:
         parts.append(Text("What to do next:", style="bold"))
         parts.extend(Text(f"  • {step}") for step in status.next_steps)
     parts.append(Text("'updated' means a charge was seen on the new card; card networks' "
                       "account updaters move some merchants silently.", style="dim"))
     return Group(*parts)
+
+
+class _StatusTable:
+    """The status table, one line per merchant: a note too long for its column is printed
+    below the table (unless "What to do next" already says it) instead of wrapping."""
+
+    COLS = (Col(""), Col("merchant", flex=True, min_width=14), Col("state"), Col("what"),
+            Col("note", flex=True, min_width=20))
+
+    def __init__(self, status: CardChangeStatus) -> None:
+        self.status = status
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        rows = [self._row(h) for h in self.status.merchants]
+        note_width = fit_widths(self.COLS, rows, options.max_width)[-1] or 0
+        below: list[str] = []
+        for row, h in zip(rows, self.status.merchants, strict=True):
+            if cell_width(row[-1]) > note_width:
+                row[-1] = "[dim]see below[/]"
+                step = f"{h.merchant}: {h.note}"
+                if step not in self.status.next_steps:
+                    below.append(step)
+        yield fitted_table(self.COLS, rows, options.max_width)
+        yield from (Text(f"  {line}") for line in below)
+
+    @staticmethod
+    def _row(h: CardHolder) -> list[str]:
+        style = STATE_STYLES.get(h.state or "", "")
+        tick = "☑" if h.state == "updated" else "☐"
+        return [tick, escape(h.merchant), f"[{style}]{h.state}[/]",
+                h.cadence or REASON_LABELS[h.reason], escape(h.note or "")]
 
 
 # ---------------------------------------------------------------------------- file exports

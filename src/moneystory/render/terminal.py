@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, Literal
+
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.table import Table
+from rich.text import Text
 
 from moneystory.money import format_money
 
@@ -44,3 +50,86 @@ def mask(number: str | None) -> str:
         return ""
     tail = number[-4:]
     return f"••{tail}"
+
+
+# ------------------------------------------------------------------------ tables that fit
+@dataclass(frozen=True)
+class Col:
+    """One column of a table that must fit the terminal (80 columns is the case to design for).
+
+    `drop`: 0 = always shown; when the table is too wide, the column with the highest `drop`
+    goes first. `flex`: the column may be cut short (with …) instead of wrapping, down to
+    `min_width`; names and descriptions are flex, amounts and dates never are.
+    """
+
+    header: str
+    justify: Literal["left", "right"] = "left"
+    drop: int = 0
+    flex: bool = False
+    min_width: int = 8
+    style: str | None = None
+
+
+PAD = 2  # a box-less rich table pads each column by one cell on both sides
+
+
+def cell_width(cell: str) -> int:
+    """Widest line of a cell, counted as the terminal shows it (markup removed)."""
+    return max((Text.from_markup(line).cell_len for line in cell.split("\n")), default=0)
+
+
+def fit_widths(cols: Sequence[Col], rows: Sequence[Sequence[str]], width: int) -> list[int | None]:
+    """Each column's width in a table at most `width` wide, or None for a dropped column.
+
+    Columns are dropped (highest `drop` first) only when cutting every flex column to its
+    `min_width` is not enough; then the flex columns share what is left.
+    """
+    natural = [max([cell_width(c.header), *(cell_width(r[i]) for r in rows)])
+               for i, c in enumerate(cols)]
+    shown = list(range(len(cols)))
+
+    def least(ids: list[int]) -> int:
+        return sum(min(natural[i], cols[i].min_width) if cols[i].flex else natural[i]
+                   for i in ids) + PAD * len(ids)
+
+    while least(shown) > width and any(cols[i].drop for i in shown):
+        shown.remove(max(shown, key=lambda i: (cols[i].drop, i)))
+    widths: list[int | None] = [natural[i] if i in shown else None for i in range(len(cols))]
+    excess = sum(natural[i] for i in shown) + PAD * len(shown) - width
+    # cut the flex columns, widest first, one cell at a time, never below their minimum
+    flex = [i for i in shown if cols[i].flex]
+    while excess > 0 and flex:
+        i = max(flex, key=lambda j: (widths[j] or 0) - cols[j].min_width)
+        current = widths[i] or 0
+        if current <= cols[i].min_width:
+            break
+        widths[i] = current - 1
+        excess -= 1
+    return widths
+
+
+def fitted_table(cols: Sequence[Col], rows: Sequence[Sequence[str]], width: int,
+                 **table_options: Any) -> Table:
+    """A box-less table of the columns that fit in `width`; cells never wrap, flex ones cut."""
+    widths = fit_widths(cols, rows, width)
+    keep = [i for i, w in enumerate(widths) if w is not None]
+    table = Table(box=None, header_style="bold", **table_options)
+    for i in keep:
+        col = cols[i]
+        table.add_column(col.header, justify=col.justify, style=col.style, no_wrap=True,
+                         overflow="ellipsis", max_width=widths[i] if col.flex else None)
+    for row in rows:
+        table.add_row(*(row[i] for i in keep))
+    return table
+
+
+class FittedTable:
+    """A table that fits the width it is drawn in (the terminal, or a panel inside it)."""
+
+    def __init__(self, cols: Sequence[Col], rows: Sequence[Sequence[str]],
+                 **table_options: Any) -> None:
+        self.cols, self.rows, self.table_options = list(cols), [list(r) for r in rows], \
+            table_options
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield fitted_table(self.cols, self.rows, options.max_width, **self.table_options)
