@@ -193,3 +193,47 @@ def test_undo_json_and_the_store_after_it(cli, cli_json, home_dir: Path) -> None
     assert body["undone"]["undone_at"]
     assert cli_json("accounts")["accounts"] == []
     assert not list((home_dir / "store" / "batches").iterdir())
+
+
+def test_account_names_never_show_a_full_iban_or_account_number(cli, cli_json,  # type: ignore[no-untyped-def]
+                                                                 home_dir: Path) -> None:
+    """DESIGN: card and account numbers masked in output (last 4 only), in the store's log too.
+    ING's export names the account by its IBAN in the preamble."""
+    statement = Path(__file__).resolve().parents[1] / "examples" / "statements" \
+        / "ing-girokonto-2023.csv"
+    if not statement.exists():
+        pytest.skip("the bundled ING example is missing")
+    cli_json("import", str(statement))
+    (account,) = cli_json("accounts")["accounts"]
+    assert account["name"] == "ING ••4871"
+    shown = cli("accounts").stdout + json.dumps(cli_json("imports"))
+    log = (home_dir / "store" / "imports.json").read_text()
+    assert "ING ••4871" in shown
+    for text in (shown, log):
+        for full in ("5419 3348 71", "54193348", "DE52 5001", "DE52500105"):
+            assert full not in text, full
+
+
+def test_numbers_inside_account_names_are_masked() -> None:
+    assert ingest.mask_numbers("DE52 5001 0517 5419 3348 71") == "••4871"
+    assert ingest.mask_numbers("GB29NWBK60161331926819") == "••6819"
+    assert ingest.mask_numbers("Checking 123456789") == "Checking ••6789"
+    assert ingest.mask_numbers("Amex 3782-822463-10005") == "Amex ••0005"
+    assert ingest.mask_numbers("Visa 1234 (2023)") == "Visa 1234 (2023)"  # nothing to hide
+
+
+def test_currency_option_through_the_cli(cli, cli_json) -> None:  # type: ignore[no-untyped-def]
+    statement = Path(__file__).resolve().parents[1] / "examples" / "statements" \
+        / "summit-savings-2022.qif"
+    if not statement.exists():
+        pytest.skip("the bundled QIF example is missing")
+    bad = cli("import", str(statement), "--currency", "dollars")
+    assert bad.exit_code == 2
+    assert "not an ISO 4217 currency code" in bad.stderr and "Traceback" not in bad.output
+    assert cli_json("imports")["imports"] == []  # nothing was read, nothing written
+    (body,) = cli_json("import", str(statement), "--currency", "USD")["imports"]
+    assert body["added"] > 0 and not any("currency" in w for w in body["warnings"])
+    (account,) = cli_json("accounts")["accounts"]
+    assert account["currency"] == "USD"
+    rows = cli_json("transactions")["transactions"]
+    assert {r["currency"] for r in rows} == {"USD"}

@@ -266,3 +266,52 @@ def test_ids_are_pinned() -> None:
     assert ingest.with_identity(frame)["txn_id"].to_list() == [
         "70916487143268167273", "35270451943069663323",
     ]
+
+
+# ---------------------------------------------------------------- currency for files without one
+
+def _stored_currencies(store: Store) -> list[str | None]:
+    return store.scan().select("currency").collect()["currency"].unique().to_list()
+
+
+def test_currency_option_fills_rows_that_have_none(store: Store, make_parsed) -> None:  # type: ignore[no-untyped-def]
+    result = _import(store, make_parsed(ROWS, currency=None, fmt="qif"), currency="usd")
+    assert result.added == 4
+    assert not any("currency" in w for w in result.warnings)
+    assert _stored_currencies(store) == ["USD"]
+    assert store.read_log().accounts[result.accounts[0]]["currency"] == "USD"
+
+
+def test_the_currency_option_never_overrides_one_the_file_states(store: Store, make_parsed) -> None:  # type: ignore[no-untyped-def]
+    _import(store, make_parsed(ROWS, currency="EUR"), currency="USD")
+    assert _stored_currencies(store) == ["EUR"]
+
+
+def test_without_the_option_the_accounts_known_currency_is_used(store: Store, make_parsed) -> None:  # type: ignore[no-untyped-def]
+    _import(store, make_parsed(ROWS[:2], currency=None, fmt="qif"), currency="GBP")
+    later = _import(store, make_parsed(ROWS[2:], currency=None, fmt="qif"))
+    assert later.added == 2 and not later.warnings
+    assert _stored_currencies(store) == ["GBP"]
+
+
+def test_an_unknown_currency_is_left_null_with_a_warning(store: Store, make_parsed) -> None:  # type: ignore[no-untyped-def]
+    result = _import(store, make_parsed(ROWS, currency=None, fmt="qif"))
+    assert result.added == 4
+    assert _stored_currencies(store) == [None]
+    (warning,) = result.warnings
+    assert "does not say its currency" in warning and "--currency" in warning
+
+
+def test_importing_again_with_the_currency_option_adds_nothing(store: Store, make_parsed) -> None:  # type: ignore[no-untyped-def]
+    """The identity uses the currency as the file states it, so --currency changes no key."""
+    first = _import(store, make_parsed(ROWS, currency=None, fmt="qif"))
+    again = _import(store, make_parsed(ROWS, currency=None, fmt="qif"), currency="USD")
+    assert (first.added, again.added, again.duplicates) == (4, 0, 4)
+
+
+@pytest.mark.parametrize("code", ["US", "usd1", "XYZ", "€", ""])
+def test_a_wrong_currency_code_is_a_usage_problem(code: str) -> None:
+    from moneystory.errors import UsageProblem
+
+    with pytest.raises(UsageProblem, match="ISO 4217"):
+        ingest.currency_code(code)

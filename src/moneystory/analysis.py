@@ -1,28 +1,45 @@
 """Service: the enriched transactions every report reads, and the filters they share.
 
 Enrichment runs at read time, so a changed rules.toml changes every report at once without
-re-importing. Its result is cached in `home.cache` under a fingerprint of (the rules file, the
-built-in tables' version, the set of batch files): a new import, an undo, an edited rule or an
-upgrade each give a new fingerprint, so a stale cache is never read. The cache is written
-atomically and never touches the imported batches; losing it only costs time.
+re-importing. It is cached in `home.cache` in three layers, so that an import costs the next
+report only the work that import made necessary:
+- `batchkeys-<batch>-<size>-<mtime>-<tables>.parquet`: the distinct keys (description,
+  counterparty, bank category, MCC, sign) of one batch and each key's first charge date.
+  Batches are immutable, so this is computed once per batch, ever;
+- `keys-<fingerprint>.parquet`: the facts of every distinct key of the store (the expensive
+  string work: merchant, wording, tables, rules' regexes), merged from the batch key tables;
+- `enriched-<fingerprint>[-<start>-<end>].parquet`: enriched rows, of the whole store or of
+  the date window a report asked for (only that window, plus a margin for transfer pairs, is
+  read and enriched: refunds still see the whole history through the key table).
+The fingerprint covers the rules file, the built-in tables' version, polars and the set of
+batch files: a new import, an undo, an edited rule or an upgrade each give a new one, so a
+stale cache is never read. Caches are written atomically and never touch the imported
+batches; losing them only costs time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
 
 from moneystory import enrich, schema
+from moneystory.enrich import pipeline
 from moneystory.enrich.summary import MerchantList, merchant_summary
-from moneystory.paths import Home, atomic_write_bytes
+from moneystory.errors import MoneystoryError
+from moneystory.paths import Home, atomic_write_bytes, atomic_write_text
 from moneystory.store import Store
 
 CACHE_PREFIX = "enriched-"
-KEEP_CACHES = 2  # the current cache and the one before it
+KEYS_PREFIX = "keys-"
+BATCH_KEYS_PREFIX = "batchkeys-"
+FINGERPRINT_LENGTH = 24
+# Rows this far outside a window are enriched with it, so that a transfer whose two sides
+# straddle the window's edge still pairs (pipeline.TRANSFER_WINDOW is 5 days).
+WINDOW_MARGIN = timedelta(days=31)
 
 
 def transactions(
@@ -31,9 +48,18 @@ def transactions(
     account: str | None = None,
     start: date | None = None,
     end: date | None = None,
+    keep_window: bool = True,
 ) -> pl.LazyFrame:
-    """Stored rows with merchant, intermediary, category and kind from the current rules."""
-    lf = enriched(home)
+    """Stored rows with merchant, intermediary, category and kind from the current rules.
+
+    With `start` or `end`, only that window is read and enriched (unless the whole store's
+    cache is current already), and kept in the cache unless `keep_window` is False (a caller
+    that caches its own result: writing 2M enriched rows costs about a second).
+    """
+    if start is None and end is None:
+        lf = enriched(home)
+    else:
+        lf = enriched_window(home, start, end, keep=keep_window)
     if account:
         lf = lf.filter(pl.col("account_id") == account)
     if start:
@@ -50,17 +76,116 @@ def enriched(home: Home) -> pl.LazyFrame:
     rules = enrich.load_rules(home.rules_file)
     if not paths:
         return enrich.enrich(schema.empty(schema.STORED).lazy(), rules)
-    cached = home.cache / f"{CACHE_PREFIX}{fingerprint(home, paths)}.parquet"
+    current = fingerprint(home, paths)
+    cached = home.cache / f"{CACHE_PREFIX}{current}.parquet"
     if cached.exists():
         return pl.scan_parquet(cached, schema=schema.ENRICHED)
-    frame = enrich.enrich(store.scan(), rules).collect()
+    facts = key_facts(home, paths, rules, current)
+    frame = pipeline.enrich_rows(store.scan().collect(), facts, rules).collect()
     _write_cache(home, cached, frame)
     return frame.lazy()
+
+
+def enriched_window(
+    home: Home, start: date | None, end: date | None, *, keep: bool = True
+) -> pl.LazyFrame:
+    """The stored rows dated within [start, end] (either may be open), enriched.
+
+    Equal to enriched() filtered to the window: the key facts and the refunds' first charge
+    dates come from the whole store's key table, and the rows within WINDOW_MARGIN of the
+    window's edges are enriched too, so that transfers pair across them.
+    """
+    store = Store(home)
+    paths = store.batch_paths()
+    if not paths:
+        return enriched(home)
+    current = fingerprint(home, paths)
+    whole = home.cache / f"{CACHE_PREFIX}{current}.parquet"
+    if whole.exists():
+        return pl.scan_parquet(whole, schema=schema.ENRICHED)
+    cached = home.cache / f"{CACHE_PREFIX}{current}-{start or 'first'}-{end or 'last'}.parquet"
+    if cached.exists():
+        return pl.scan_parquet(cached, schema=schema.ENRICHED)
+    rules = enrich.load_rules(home.rules_file)
+    facts = key_facts(home, paths, rules, current)
+    frame = (store.scan().filter(_within(start, end, WINDOW_MARGIN)).collect())
+    rows = pipeline.enrich_rows(frame, facts, rules).filter(_within(start, end)).collect()
+    if keep:
+        _write_cache(home, cached, rows)
+    return rows.lazy()
+
+
+def _within(start: date | None, end: date | None, margin: timedelta = timedelta(0)) -> pl.Expr:
+    condition = pl.lit(True)
+    if start is not None:
+        condition &= pl.col("date") >= start - margin
+    if end is not None:
+        condition &= pl.col("date") <= end + margin
+    return condition
+
+
+def warm_cache(home: Home) -> None:
+    """Build the key table for the current store (after an import), so that the next report
+    only enriches the rows it reads. Best effort: an unreadable rules file or store is the
+    next report's to explain, not the import's."""
+    store = Store(home)
+    try:
+        paths = store.batch_paths()
+        if paths and all(p.exists() for p in paths):
+            key_facts(home, paths, enrich.load_rules(home.rules_file), fingerprint(home, paths))
+    except (MoneystoryError, OSError):
+        return
+
+
+def key_facts(home: Home, paths: list[Path], rules: enrich.Rules, current: str) -> pl.DataFrame:
+    """pipeline.key_facts() of every distinct key of the store, from the cache when current.
+
+    Only the columns the per-row pass reads are kept: a few thousand to a few hundred
+    thousand rows, however many transactions there are.
+    """
+    cached = home.cache / f"{KEYS_PREFIX}{current}.parquet"
+    if cached.exists():
+        return pl.read_parquet(cached)
+    keys = pipeline.merge_keys([batch_keys(home, path) for path in paths])
+    _prune_batch_keys(home, paths)
+    facts = pipeline.key_facts(keys, rules)
+    rule_columns = [c for c in facts.columns if c.startswith(("_r", "_m")) and c[2:].isdigit()]
+    facts = facts.select("_k", "_i", "_first_charge_key", *pipeline.ROW_FACTS, *rule_columns)
+    _write_cache(home, cached, facts, prefix=KEYS_PREFIX)
+    return facts
+
+
+def batch_keys(home: Home, path: Path) -> pl.DataFrame:
+    """pipeline.distinct_keys() of one batch, cached for as long as the batch is unchanged."""
+    cached = home.cache / _batch_keys_name(path)
+    if cached.exists():
+        return pl.read_parquet(cached)
+    keys = pipeline.distinct_keys(pl.scan_parquet(path, schema=schema.STORED)).collect()
+    _write_cache(home, cached, keys, prefix=None)
+    return keys
+
+
+def _batch_keys_name(path: Path) -> str:
+    stat = path.stat()
+    return (f"{BATCH_KEYS_PREFIX}{path.stem}-{stat.st_size}-{stat.st_mtime_ns}-"
+            f"{enrich.tables_version()}.parquet")
+
+
+def _prune_batch_keys(home: Home, paths: list[Path]) -> None:
+    """Forget the key tables of batches undone (or of older code): best effort."""
+    try:
+        wanted = {_batch_keys_name(path) for path in paths}
+        for cached in home.cache.glob(f"{BATCH_KEYS_PREFIX}*.parquet"):
+            if cached.name not in wanted:
+                cached.unlink(missing_ok=True)
+    except OSError:
+        return
 
 
 def fingerprint(home: Home, batch_paths: list[Path]) -> str:
     """Changes whenever the enriched rows could: rules, built-in tables, the batch set."""
     digest = hashlib.sha256(enrich.tables_version().encode())
+    digest.update(pl.__version__.encode())  # hashes and Parquet details may change with it
     try:
         digest.update(home.rules_file.read_bytes())
     except FileNotFoundError:
@@ -72,19 +197,79 @@ def fingerprint(home: Home, batch_paths: list[Path]) -> str:
             digest.update(f"{path.name}:gone".encode())
             continue
         digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    return digest.hexdigest()[:24]
+    return digest.hexdigest()[:FINGERPRINT_LENGTH]
 
 
-def _write_cache(home: Home, target: Path, frame: pl.DataFrame) -> None:
+def _write_cache(
+    home: Home, target: Path, frame: pl.DataFrame, prefix: str | None = CACHE_PREFIX
+) -> None:
     """Best effort: a read-only or full disk only means no cache."""
     buffer = io.BytesIO()
     frame.write_parquet(buffer, statistics=True)
     try:
         atomic_write_bytes(target, buffer.getvalue())
-        # Keep the previous one too: another process may still be reading it lazily.
-        caches = sorted(home.cache.glob(f"{CACHE_PREFIX}*.parquet"),
-                        key=lambda p: p.stat().st_mtime_ns, reverse=True)
-        for old in caches[KEEP_CACHES:]:
+        if prefix is not None:
+            _prune(home, prefix, target.name[len(prefix):][:FINGERPRINT_LENGTH])
+    except OSError:
+        return
+
+
+def _prune(home: Home, prefix: str, current: str) -> None:
+    """Remove caches of older fingerprints, keeping the current one's and the newest other
+    one's: another process may still be reading that lazily."""
+    others: dict[str, list[Path]] = {}
+    for path in home.cache.glob(f"{prefix}*.parquet"):
+        stamp = path.name[len(prefix):][:FINGERPRINT_LENGTH]
+        if stamp != current:
+            others.setdefault(stamp, []).append(path)
+    newest = max(others, default=None,
+                 key=lambda s: max(p.stat().st_mtime_ns for p in others[s]))
+    for stamp, files in others.items():
+        if stamp != newest:
+            for path in files:
+                path.unlink(missing_ok=True)
+
+
+REPORT_PREFIX = "report-"
+KEEP_REPORTS = 16  # the most recent report results kept (a few years × accounts)
+REPORT_MODULES = ("analysis", "story", "pledges", "money", "schema", "store", "recurring_state",
+                  "cards")
+
+
+def report_key(home: Home, *parts: object) -> str:
+    """A key that changes whenever a report computed from the store could: the store's
+    fingerprint, the moneystory code itself, and `parts` (the report's name and arguments,
+    and any input read from outside the store)."""
+    digest = hashlib.sha256(fingerprint(home, Store(home).batch_paths()).encode())
+    for source in _report_sources():
+        digest.update(source.read_bytes())
+    digest.update(repr(parts).encode())
+    return digest.hexdigest()[:FINGERPRINT_LENGTH]
+
+
+def _report_sources() -> list[Path]:
+    """The code a report's figures come from (the enrichment's is in the fingerprint already);
+    the renderers, the CLI and the importers are not: they do not change a stored model."""
+    package = Path(__file__).parent
+    return sorted([*package.glob("analyzers/*.py"),
+                   *[package / f"{name}.py" for name in REPORT_MODULES]])
+
+
+def cached_report(home: Home, key: str) -> str | None:
+    """The JSON a report stored under `key`, or None."""
+    try:
+        return (home.cache / f"{REPORT_PREFIX}{key}.json").read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def cache_report(home: Home, key: str, text: str) -> None:
+    """Keep a report's JSON for the next identical request. Best effort, like every cache."""
+    try:
+        atomic_write_text(home.cache / f"{REPORT_PREFIX}{key}.json", text)
+        reports = sorted(home.cache.glob(f"{REPORT_PREFIX}*.json"),
+                         key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in reports[KEEP_REPORTS:]:
             old.unlink(missing_ok=True)
     except OSError:
         return

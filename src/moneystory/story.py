@@ -3,6 +3,10 @@
 Reads the enriched transactions once for the window the analyzers need (the year and the one
 before: the comparison, a yearly subscription's two charges, a BNPL plan begun last year), then
 hands that one frame to the recurring, BNPL and review analyzers.
+
+The result is kept in the cache (analysis.cache_report) under a key of everything it depends
+on: the store's fingerprint (batches, rules, tables), the code, the year, the account, the
+as-of day and the pledge adherence. Asking again for the same review reads it back.
 """
 
 from __future__ import annotations
@@ -31,19 +35,28 @@ def year_review(
     """The review of `year` (all accounts, or one); raises when the year has no transactions."""
     if not 1900 <= year <= 2200:
         raise UsageProblem(f"{year} is not a year to review", hint="Give a year such as 2023")
+    as_of = min(date(year, 12, 31), today or date.today())
+    pledge = pledges.adherence_for_year(home, year)
+    key = analysis.report_key(home, "review", year, account, as_of,
+                              pledge.model_dump_json() if pledge else None)
+    cached = analysis.cached_report(home, key)
+    if cached is not None:
+        return review.YearReview.model_validate_json(cached)
     window = analysis.transactions(
-        home, account=account, start=date(year - HISTORY_YEARS, 1, 1), end=date(year, 12, 31)
+        home, account=account, start=date(year - HISTORY_YEARS, 1, 1), end=date(year, 12, 31),
+        keep_window=False,  # the review itself is kept
     ).select(WINDOW_COLUMNS).collect()  # one read, shared by the three analyzers below
     if window.filter(pl.col("date").dt.year() == year).is_empty():
         raise _no_data(home, year, account)
-    as_of = min(date(year, 12, 31), today or date.today())
     lf = window.lazy()
-    return review.review_year(
+    model = review.review_year(
         lf, year,
         streams=recurring.find_streams(lf, as_of),
         bnpl=bnpl.find_bnpl(lf, as_of),
-        pledge=pledges.adherence_for_year(home, year),
+        pledge=pledge,
     )
+    analysis.cache_report(home, key, model.model_dump_json())
+    return model
 
 
 def _no_data(home: Home, year: int, account: str | None) -> MoneystoryError:

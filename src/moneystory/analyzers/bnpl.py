@@ -25,7 +25,7 @@ from typing import Any, cast
 import polars as pl
 from pydantic import BaseModel, Field
 
-from moneystory.enrich.bnpl import Schedule, catalogue, per_distinct, with_bnpl_columns
+from moneystory.enrich.bnpl import Schedule, bnpl_columns, catalogue, gather_per_distinct
 from moneystory.money import for_display
 
 POSSIBLE = "possible instalment plan"
@@ -135,13 +135,15 @@ def _outflows(lf: pl.LazyFrame) -> pl.DataFrame:
     present = lf.collect_schema().names()
     lf = lf.with_columns([pl.lit(None, dtype=pl.String).alias(c)
                           for c in ("merchant", "kind", "card_last4") if c not in present])
-    lf = with_bnpl_columns(lf.select(columns).filter(pl.col("amount") < 0),
-                           shop=_shop(pl.col("description")),
-                           marker_n=_marker(pl.col("description"), "n"),
-                           marker_total=_marker(pl.col("description"), "total"))
-    lf = per_distinct(lf.with_columns(_payee=pl.coalesce("merchant", "description")), "_payee",
-                      payee=_payee_key(pl.col("_payee")))
-    return lf.drop("_payee").collect()  # sorted later, on the few rows that can form plans
+    rows = lf.select(columns).filter(pl.col("amount") < 0).with_columns(
+        _payee=pl.coalesce("merchant", "description")).collect()
+    # the text work once per distinct (description, payee): a few thousand, not millions
+    return gather_per_distinct(
+        rows, ["description", "_payee"], **bnpl_columns("description"),
+        shop=_shop(pl.col("description")), marker_n=_marker(pl.col("description"), "n"),
+        marker_total=_marker(pl.col("description"), "total"),
+        payee=_payee_key(pl.col("_payee")),
+    ).drop("_payee")  # sorted later, on the few rows that can form plans
 
 
 # Words after which a descriptor stops naming the shop ("KLARNA*ZALANDO Rate 3 von 4 ...").

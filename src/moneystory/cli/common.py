@@ -8,7 +8,8 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -102,3 +103,58 @@ def show_error(exc: MoneystoryError, ctx: typer.Context | None = None) -> None:
     # soft_wrap: one sentence stays one line when piped (rich would cut it at 80 columns)
     err(ctx).print(f"[bold red]error:[/] {escape(exc.sentence())}", highlight=False,
                    soft_wrap=True)
+
+
+def write_user_file(path: Path, data: bytes | str, *, example_name: str = "report") -> Path:
+    """Write a file the user named (--html, --ics): whole or not at all (temp, then rename),
+    private (0600). Unlike the store's writes, the folder is never created or re-permissioned:
+    it is the user's (their Desktop, the current folder)."""
+    target = path.expanduser()
+    if target.is_dir():
+        raise MoneystoryError(f"{target} is a folder, not a file",
+                              hint=f"give a file name, e.g. {target / example_name}")
+    if not target.parent.is_dir():
+        raise MoneystoryError(f"cannot write {target}: the folder {target.parent} does not exist",
+                              hint="create it first or choose another folder")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise MoneystoryError(f"cannot write {target} ({exc.strerror})",
+                              hint="choose a folder you can write to") from exc
+    return target
+
+
+def known_account(ctx: typer.Context, account: str | None) -> str | None:
+    """The --account value, or a UsageProblem listing the accounts the store knows.
+
+    Without it a mistyped account silently filters everything out and looks like no data.
+    """
+    if account is None:
+        return None
+    from moneystory.errors import UsageProblem
+    from moneystory.store import Store
+
+    accounts = sorted(Store(home(ctx)).read_log().accounts)
+    if account not in accounts:
+        raise UsageProblem(f"no account {account!r} in the store",
+                           hint=f"known accounts: {', '.join(accounts)}" if accounts else
+                           "import your statements first: `moneystory import FILE`")
+    return account
+
+
+def flag(*names: str, help: str) -> Any:
+    """A yes/no option. metavar "" keeps the help from showing a misleading `<bool>` value."""
+    return typer.Option(*names, help=help, metavar="")
+
+
+def account_option(help: str = "Only this account (see `moneystory accounts`).") -> Any:
+    return typer.Option("--account", help=help, metavar="NAME")
+
+
+# every reporting command's --json; Annotated so a command writes `as_json: JsonFlag = False`
+JsonFlag = Annotated[bool, flag("--json", help="Print one JSON document (amounts as numbers).")]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -39,6 +38,11 @@ def import_(
     include_pending: Annotated[
         bool, typer.Option("--include-pending", help="Keep pending rows instead of skipping them.")
     ] = False,
+    currency: Annotated[
+        str | None,
+        typer.Option("--currency", metavar="CODE",
+                     help="ISO 4217 code (e.g. USD) for files that state none, such as QIF."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Import bank exports; each file's format and bank are detected from its content.
@@ -47,6 +51,7 @@ def import_(
     """
     from moneystory import ingest
 
+    currency = ingest.currency_code(currency)  # a wrong code stops before any file is read
     home = common.home(ctx)
     console = common.err(ctx)
     show_progress = not as_json and sys.stderr.isatty()
@@ -63,7 +68,8 @@ def import_(
     try:
         results = ingest.import_files(
             home, files, account=account, profile=profile, dry_run=dry_run, strict=strict,
-            include_pending=include_pending, progress=progress if show_progress else None,
+            include_pending=include_pending, currency=currency,
+            progress=progress if show_progress else None,
         )
     finally:
         if show_progress:
@@ -259,7 +265,8 @@ def transactions(
     from moneystory import reports
 
     frame = reports.transactions(
-        common.home(ctx), year=year, start=_date(start, "--from"), end=_date(end, "--to"),
+        common.home(ctx), year=year, start=common.parse_date(start, "--from"),
+        end=common.parse_date(end, "--to"),
         account=account, merchant=merchant, category=category,
     )
     if as_json:
@@ -282,18 +289,6 @@ def transactions(
     out = common.out(ctx)
     out.print(table)
     out.print(f"[dim]{frame.height} transactions[/]")
-
-
-def _date(text: str | None, option: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        from moneystory.errors import UsageProblem
-
-        raise UsageProblem(f"{option} {text!r} is not a date",
-                           hint="write it as YYYY-MM-DD") from None
 
 
 @common.reports_errors

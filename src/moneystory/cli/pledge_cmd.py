@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from moneystory.analyzers.pledge import Pledge, Violation
     from moneystory.pledges import CheckReport, LiftOutcome, PledgePreview, PledgeStatus
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+JsonFlag = common.JsonFlag
 
 
 def register(app: typer.Typer) -> None:
@@ -32,7 +32,7 @@ def optout(
     start: Annotated[str | None, typer.Option(
         "--from", help="Pledge from this date (YYYY-MM-DD; default today).",
         metavar="DATE")] = None,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+    yes: Annotated[bool, common.flag("--yes", "-y", help="Do not ask for confirmation.")]
     = False,
     cooling_off: Annotated[int, typer.Option(
         "--cooling-off", help="Days a lift takes to take effect (1-365).", metavar="DAYS")] = 2,
@@ -43,18 +43,25 @@ def optout(
     = None,
     reason: Annotated[str | None, typer.Option(
         "--reason", help="Why: shown back to you whenever you try to lift the pledge.")] = None,
-    show_status: Annotated[bool, typer.Option(
+    show_status: Annotated[bool, common.flag(
         "--status", help="What is pledged, how it was kept, legacy debt.")] = False,
-    lift: Annotated[bool, typer.Option(
+    lift: Annotated[bool, common.flag(
         "--lift", help="Start the cooling-off; the pledge ends when it does.")] = False,
-    cancel_lift: Annotated[bool, typer.Option(
+    cancel_lift: Annotated[bool, common.flag(
         "--cancel-lift", help="Stop a lift under way: keep the pledge.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Pledge no new buy-now-pay-later credit from today; every breach is flagged.
+    """Pledge: no new buy-now-pay-later credit; breaches are flagged.
+
+    The pledge runs from today (or --from); [bold]check[/] lists whatever breaks it.
 
     Instalments of plans that began before the pledge are legacy debt, not breaches.
     Lifting the pledge takes a cooling-off (default 2 days) that cannot be shortened.
+
+    [bold]Examples:[/]
+      moneystory optout --reason "saving for a flat"
+      moneystory optout --status
+      moneystory optout --lift
     """
     from moneystory import pledges
     from moneystory.errors import UsageProblem
@@ -81,7 +88,7 @@ def optout(
             _show_preview(ctx, pledges.preview(
                 home, since=since, also=also or [], merchants=merchant or [],
                 cooling_off_days=cooling_off, now=now))
-            typer.confirm("Make this pledge?", abort=True)
+            _confirm_or_stop(ctx)
         pledge = pledges.make_pledge(home, since=since, also=also or [], merchants=merchant or [],
                                      cooling_off_days=cooling_off, reason=reason, now=now)
         legacy = pledges.status(home, now=now).legacy
@@ -99,7 +106,12 @@ def optout(
 
 @common.reports_errors
 def check(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Every transaction that breaks a pledge in force; exit code 3 when there is any."""
+    """The transactions that break your pledge; exit code 3 if any.
+
+    Every transaction since the pledge that breaks a rule in force, with the plan it starts.
+
+    [bold]Example:[/] moneystory check || notify-send "moneystory: pledge broken"
+    """
     from moneystory import pledges
     from moneystory.errors import ExitCode
 
@@ -110,6 +122,21 @@ def check(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         _show_check(ctx, report)
     if report.violations:
         raise typer.Exit(ExitCode.VIOLATIONS)
+
+
+def _confirm_or_stop(ctx: typer.Context) -> None:
+    """Ask; a "no" stops with exit code 1, and no answer at all (a script) says to add --yes."""
+    from moneystory.errors import UsageProblem
+
+    try:
+        agreed = typer.confirm("Make this pledge?", default=False)
+    except typer.Abort:  # end of input: nobody there to answer
+        typer.echo()  # end the prompt's line before the error
+        raise UsageProblem("no answer to \"Make this pledge?\"",
+                           hint="add --yes to pledge without a question") from None
+    if not agreed:
+        common.out(ctx).print("Nothing pledged.")
+        raise typer.Exit(1)
 
 
 # ------------------------------------------------------------------------------------ rendering
@@ -129,28 +156,28 @@ def _plural(count: int, word: str) -> str:
 
 def _plans_table(plans: list[BnplPlan]) -> object:
     from rich.markup import escape
-    from rich.table import Table
 
-    from moneystory.render.terminal import mask, money
+    from moneystory.render.terminal import Col, FittedTable, mask, money
 
-    table = Table("provider", "shop", "card", "paid", "instalment", "remaining", "payoff",
-                  box=None, header_style="bold")
-    for p in plans:
-        table.add_row(escape(p.provider), escape(p.merchant or ""), mask(p.card_last4),
-                      f"{p.instalments_paid} of {p.instalments_total or '?'}",
-                      money(p.instalment_amount, p.currency), money(p.remaining, p.currency),
-                      str(p.expected_payoff or ""))
-    return table
+    cols = [Col("provider", flex=True, min_width=8), Col("shop", flex=True, min_width=10),
+            Col("card", drop=2), Col("paid"), Col("instalment", justify="right"),
+            Col("remaining", justify="right"), Col("payoff", drop=1)]
+    return FittedTable(cols, [
+        [escape(p.provider), escape(p.merchant or ""), mask(p.card_last4),
+         f"{p.instalments_paid} of {p.instalments_total or '?'}",
+         money(p.instalment_amount, p.currency), money(p.remaining, p.currency),
+         str(p.expected_payoff or "")] for p in plans])
 
 
 def _violations_table(violations: list[Violation]) -> object:
     from rich.markup import escape
-    from rich.table import Table
 
-    from moneystory.render.terminal import money
+    from moneystory.render.terminal import Col, FittedTable, money
 
-    table = Table("date", "merchant", "amount", "rule", "provider", "plan", box=None,
-                  header_style="bold")
+    cols = [Col("date"), Col("merchant", flex=True, min_width=12),
+            Col("amount", justify="right"), Col("rule", drop=2),
+            Col("provider", flex=True, min_width=8, drop=1), Col("plan", flex=True, drop=3)]
+    rows = []
     for v in violations:
         plan = ""
         if v.plan is not None:
@@ -158,9 +185,9 @@ def _violations_table(violations: list[Violation]) -> object:
                     f"{money(v.plan.instalment_amount, v.currency)} until {v.plan.expected_payoff}")
             if v.confidence == "low":
                 plan += " (possible)"
-        table.add_row(str(v.date), escape(v.merchant), money(v.amount, v.currency), v.rule,
-                      escape(v.provider or ""), plan)
-    return table
+        rows.append([str(v.date), escape(v.merchant), money(v.amount, v.currency), v.rule,
+                     escape(v.provider or ""), plan])
+    return FittedTable(cols, rows)
 
 
 def _show_preview(ctx: typer.Context, preview: PledgePreview) -> None:

@@ -13,12 +13,13 @@ from moneystory.cli import common
 if TYPE_CHECKING:
     from moneystory.analyzers.card_holders import CardChangeStatus
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+JsonFlag = common.JsonFlag
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Judge as of this date (YYYY-MM-DD); "
                                           "default: your latest transaction.", metavar="DATE")]
 
-recurring_app = typer.Typer(help="Recurring payments and income: subscriptions, bills, salary.")
-card_app = typer.Typer(help="Which merchants hold a card, and which moved to its replacement.")
+# the help is the callbacks' docstrings (with their examples), as for every other command
+recurring_app = typer.Typer()
+card_app = typer.Typer()
 
 
 def register(app: typer.Typer) -> None:
@@ -31,30 +32,35 @@ def register(app: typer.Typer) -> None:
 @common.reports_errors
 def recurring(
     ctx: typer.Context,
-    account: Annotated[str | None, typer.Option("--account", help="Only this account.")] = None,
-    show_all: Annotated[bool, typer.Option("--all", help="Also lapsed, ended and dismissed.")]
+    account: Annotated[str | None, common.account_option()] = None,
+    show_all: Annotated[bool, common.flag("--all", help="Also lapsed, ended and dismissed.")]
     = False,
     as_of: AsOf = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Recurring streams: merchant, cadence, typical and last amount, next date, status.
+    """Recurring payments and income: subscriptions, bills, salary.
 
-    `recurring confirm|dismiss|end ID` records your decision; it survives re-imports.
+    Each stream with its cadence, typical amount, next date, status and yearly cost.
+    [bold]recurring confirm|dismiss|end ID[/] records your decision; it survives re-imports.
+
+    [bold]Examples:[/]
+      moneystory recurring --all
+      moneystory recurring end 49ecb603
     """
     if ctx.invoked_subcommand:
         return
     from moneystory import recurring_state
     from moneystory.render import recurring_text
 
-    report = recurring_state.report(common.home(ctx), account=account,
+    report = recurring_state.report(common.home(ctx), account=common.known_account(ctx, account),
                                     as_of=common.parse_date(as_of, "--as-of"),
                                     include_inactive=show_all)
     if as_json:
         common.emit_json(recurring_text.recurring_json(report))
         return
     if not report.streams and not report.hidden:
-        common.out(ctx).print("No recurring payments found yet. Import a few months of "
-                              "statements: `moneystory import FILE`.")
+        common.out(ctx).print("No recurring payments found yet.\nThey show after a few months "
+                              "of statements: `moneystory import FILE`.")
         return
     common.out(ctx).print(recurring_text.recurring_view(report))
 
@@ -69,27 +75,37 @@ def _decide(ctx: typer.Context, stream_id: str, action: str) -> None:
                           f"{stream.user_state}.")
 
 
-StreamId = Annotated[str, typer.Argument(help="Stream id (or its first characters).")]
+StreamId = Annotated[str, typer.Argument(help="Stream id (or its first characters), from "
+                                           "`moneystory recurring`.", metavar="ID")]
 
 
 @recurring_app.command("confirm")
 @common.reports_errors
 def confirm(ctx: typer.Context, stream_id: StreamId) -> None:
-    """Mark a stream as a real recurring payment."""
+    """Mark a stream as a real recurring payment.
+
+    [bold]Example:[/] moneystory recurring confirm 49ecb603
+    """
     _decide(ctx, stream_id, "confirm")
 
 
 @recurring_app.command("dismiss")
 @common.reports_errors
 def dismiss(ctx: typer.Context, stream_id: StreamId) -> None:
-    """Not recurring: hide it from lists and the card-change list."""
+    """Not recurring: hide it from lists and the card-change list.
+
+    [bold]Example:[/] moneystory recurring dismiss 49ecb603
+    """
     _decide(ctx, stream_id, "dismiss")
 
 
 @recurring_app.command("end")
 @common.reports_errors
 def end(ctx: typer.Context, stream_id: StreamId) -> None:
-    """You cancelled it: mark it ended."""
+    """You cancelled it: mark it ended (it leaves the list and the card-change list).
+
+    [bold]Example:[/] moneystory recurring end 49ecb603
+    """
     _decide(ctx, stream_id, "end")
 
 
@@ -100,7 +116,8 @@ def card_changed(
     ctx: typer.Context,
     card: Annotated[str | None, typer.Option("--card", help="The card's last 4 digits.",
                                              metavar="LAST4")] = None,
-    account: Annotated[str | None, typer.Option("--account", help="Or an account.")] = None,
+    account: Annotated[str | None, common.account_option(
+        "Or an account (for cards the export does not number).")] = None,
     as_of: AsOf = None,
     new: Annotated[str | None, typer.Option("--new", metavar="LAST4",
                                             help="Record the replacement card and track it.")]
@@ -110,21 +127,30 @@ def card_changed(
     on: Annotated[str | None, typer.Option("--on", metavar="DATE",
                                            help="When the new card took over (default today).")]
     = None,
-    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown checklist.")]
+    markdown: Annotated[bool, common.flag("--markdown", help="Print a Markdown checklist.")]
     = False,
-    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    as_csv: Annotated[bool, common.flag("--csv", help="Print CSV.")] = False,
     ics: Annotated[Path | None, typer.Option("--ics", metavar="FILE",
                                              help="Write reminders on each next charge date.")]
     = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Merchants holding a card, most urgent first; `--new LAST4` starts tracking a
-    replacement and `card-changed status` shows which merchants moved."""
+    """Which merchants hold a card, and which moved to the new one.
+
+    Without options: the merchants holding the card, most urgent first.
+    [bold]--new LAST4[/] records the replacement; [bold]status[/] then shows which merchants moved.
+
+    [bold]Examples:[/]
+      moneystory card-changed --card 4417 --ics reminders.ics
+      moneystory card-changed --new 8823 --old 4417 --on 2023-06-12
+      moneystory card-changed status
+    """
     if ctx.invoked_subcommand:
         return
     from moneystory import cards
     from moneystory.render import recurring_text
 
+    _one_format(as_json=as_json, markdown=markdown, as_csv=as_csv)
     home = common.home(ctx)
     if new:
         status = cards.record_replacement(home, new=new, old=old or card, account=account,
@@ -135,10 +161,9 @@ def card_changed(
     report = cards.card_changed(home, card=card, account=account,
                                 as_of=common.parse_date(as_of, "--as-of"))
     if ics:
-        from moneystory.paths import atomic_write_bytes
-
-        atomic_write_bytes(ics, recurring_text.holders_ics(report))
-        common.err(ctx).print(f"Wrote reminders to {ics}")
+        written = common.write_user_file(ics, recurring_text.holders_ics(report),
+                                          example_name="card-reminders.ics")
+        common.err(ctx).print(f"Wrote reminders to {written}", soft_wrap=True)
     if as_json:
         common.emit_json(recurring_text.holders_json(report))
     elif markdown:
@@ -154,16 +179,32 @@ def card_changed(
 def card_status(
     ctx: typer.Context,
     as_of: AsOf = None,
-    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown checklist.")]
+    markdown: Annotated[bool, common.flag("--markdown", help="Print a Markdown checklist.")]
     = False,
-    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    as_csv: Annotated[bool, common.flag("--csv", help="Print CSV.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Which merchants have moved to the new card: updated, pending, overdue, stopped."""
+    """Which merchants have moved to the new card: updated, pending, overdue, stopped.
+
+    [bold]Examples:[/]
+      moneystory card-changed status
+      moneystory card-changed status --markdown > checklist.md
+    """
     from moneystory import cards
 
+    _one_format(as_json=as_json, markdown=markdown, as_csv=as_csv)
     status = cards.status(common.home(ctx), as_of=common.parse_date(as_of, "--as-of"))
     _show_status(ctx, status, as_json=as_json, markdown=markdown, as_csv=as_csv)
+
+
+def _one_format(**chosen: bool) -> None:
+    """--json, --markdown and --csv each print the whole list: two at once is a mistake."""
+    from moneystory.errors import UsageProblem
+
+    names = [f"--{name.removeprefix('as_')}" for name, on in chosen.items() if on]
+    if len(names) > 1:
+        raise UsageProblem(f"{' and '.join(names)} cannot be combined",
+                           hint="choose one output format (--ics can go with any)")
 
 
 def _show_status(ctx: typer.Context, status: CardChangeStatus, *, as_json: bool,

@@ -10,6 +10,7 @@ Never polars' `decimal_comma`: it cannot read `1.150,00`.
 
 from __future__ import annotations
 
+import codecs
 import csv as stdlib_csv
 import functools
 import io
@@ -31,6 +32,7 @@ from moneystory.importers.base import (
     ParsedFile,
     RowIssue,
     decode,
+    squash_expr,
 )
 from moneystory.importers.dates import MONTH_FIRST_COUNTRIES, parse_dates
 from moneystory.importers.numbers import (
@@ -52,6 +54,7 @@ from moneystory.importers.profile import (
 DELIMITERS = (",", ";", "\t", "|")
 HEAD_LINES = 60  # the header is looked for in this many first lines
 HEAD_AREA = 200  # lines kept as text for the preamble and the currency hint
+HEAD_BYTES = 1 << 16  # enough of the body to see how its first lines quote
 
 COMMA_DECIMAL_COUNTRIES = {
     "DE", "AT", "NL", "BE", "FR", "ES", "IT", "PT", "CZ", "HU", "PL", "DK", "SE", "NO", "FI",
@@ -206,33 +209,36 @@ def _quote_aware_starts(lines: pl.Series) -> pl.Series:
     return ~inside_before
 
 
-def _field_count(body: str, delimiter: str) -> int:
+def _field_count(body: bytes, delimiter: str) -> int:
     """The most fields any line has (quoted delimiters counted too: a spare column is null)."""
-    lines = pl.Series([body]).str.split("\n").explode()
+    lines = pl.Series([body.decode()]).str.split("\n").explode()
     most = lines.str.count_matches(delimiter, literal=True).max()
     return int(most or 0) + 1  # type: ignore[arg-type]
 
 
-def _record_lines(body: str, first_line: int, records: int) -> pl.Series | None:
+def _record_lines(body: bytes, first_line: int, records: int) -> pl.Series | None:
     """The file line each record starts on; None when that cannot be told apart."""
-    n_lines = body.count("\n") + (0 if body.endswith("\n") else 1)
+    n_lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
     if records == n_lines:  # no record spans lines: the common, cheap case
         return pl.int_range(first_line, first_line + n_lines, dtype=pl.Int64, eager=True)
-    lines = pl.Series([body]).str.split("\n").explode().head(n_lines)
+    lines = pl.Series([body.decode()]).str.split("\n").explode().head(n_lines)
     starts = pl.int_range(first_line, first_line + n_lines, dtype=pl.Int64, eager=True).filter(
         _quote_aware_starts(lines))
     return starts if len(starts) == records else None
 
 
-def read_body(body: str, delimiter: str, first_line: int, width: int) -> pl.DataFrame:
-    """Every record as String columns c0..c(width-1) plus `_line` (1-based line in the file)."""
+def read_body(body: bytes, delimiter: str, first_line: int, width: int) -> pl.DataFrame:
+    """Every record as String columns c0..c(width-1) plus `_line` (1-based line in the file).
+
+    `body` is UTF-8: polars reads it as it is; only the rare stdlib path decodes it.
+    """
     names = [f"c{i}" for i in range(width)]
     # polars (RFC 4180) misreads `2023-01-01 ; "Acme; Inc." ; 1,00`; the stdlib reader copes.
-    head = body.split("\n", HEAD_LINES)[:HEAD_LINES]
+    head = first_lines(body[:HEAD_BYTES].decode(errors="ignore"), HEAD_LINES)
     if not any(re.search(rf'{re.escape(delimiter)}[ \t]+"', line) for line in head):
         try:
             frame = pl.read_csv(
-                body.encode(), has_header=False, infer_schema=False,
+                body, has_header=False, infer_schema=False,
                 separator=delimiter, quote_char='"', truncate_ragged_lines=True,
                 schema=dict.fromkeys(names, pl.String), missing_columns="insert",
             )
@@ -241,7 +247,17 @@ def read_body(body: str, delimiter: str, first_line: int, width: int) -> pl.Data
         lines = _record_lines(body, first_line, frame.height) if frame is not None else None
         if frame is not None and lines is not None:
             return frame.with_columns(_line=lines)
-    return _read_body_stdlib(body, delimiter, first_line, names)
+    return _read_body_stdlib(body.decode(), delimiter, first_line, names)
+
+
+def first_lines(text: str, count: int) -> list[str]:
+    """The first `count` lines, without splitting off (copying) the rest of a big file."""
+    end = -1
+    for _ in range(count):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return text.split("\n")
+    return text[:end].split("\n")
 
 
 def _read_body_stdlib(body: str, delimiter: str, first_line: int,
@@ -305,23 +321,15 @@ def constant(value: object, n: int, dtype: PolarsType) -> pl.Series:
 
 
 def _cleaned(frame: pl.DataFrame, cells: list[str]) -> pl.DataFrame:
-    """The used cells stripped, empty ones null: one parallel pass over those columns."""
-    stripped = [pl.col(c).str.strip_chars() for c in cells]
-    return frame.with_columns(
-        [pl.when(s != "").then(s).alias(c) for s, c in zip(stripped, cells, strict=True)]
-    )
+    """The used cells stripped, empty ones null: one parallel pass over those columns
+    (`replace("", None)` names each column once; a when/then computed the strip twice)."""
+    return frame.with_columns([pl.col(c).str.strip_chars().replace("", None) for c in cells])
 
 
 def _text(frame: pl.DataFrame, name: str) -> pl.Series:
     if name not in frame.columns:
         return constant(None, frame.height, pl.String).rename(name)
     return frame[name]
-
-
-def _squash_expr(col: pl.Expr) -> pl.Expr:
-    """base.squash as an expression (for whole columns)."""
-    squashed = col.str.replace_all(r"\s+", " ").str.strip_chars()
-    return pl.when(squashed != "").then(squashed)
 
 
 def _joined(frame: pl.DataFrame, names: list[str]) -> pl.Series:
@@ -332,7 +340,7 @@ def _joined(frame: pl.DataFrame, names: list[str]) -> pl.Series:
         pl.concat_str([pl.col(n) if n in frame.columns else pl.lit(None, pl.String)
                        for n in names], separator=" ", ignore_nulls=True)
     ).to_series()
-    return per_distinct(joined, _squash_expr, pl.String)
+    return per_distinct(joined, squash_expr, pl.String)
 
 
 # ---------------------------------------------------------------- conversion
@@ -662,7 +670,7 @@ class _Text:
 
 
 def _split(decoded: Decoded, delimiter: str | None = None) -> _Text:
-    lines = decoded.text.split("\n", HEAD_AREA)[:HEAD_AREA]
+    lines = first_lines(decoded.text, HEAD_AREA)
     if lines and lines[-1] == "":
         lines.pop()
     head = lines[:HEAD_LINES]
@@ -711,6 +719,18 @@ def _detect(data: bytes, profiles: list[Profile], options: ImportOptions,
     return text, layout
 
 
+def _body_bytes(data: bytes, decoded: Decoded, head: list[str]) -> bytes:
+    """The file after its `head` lines, as UTF-8 for polars.
+
+    A UTF-8 file that decoding left as it was (no BOM, no CR, no stray BOMs) is sliced from
+    its own bytes: a big file is then never re-encoded nor copied as text.
+    """
+    unchanged = b"\r" not in data and (data.isascii() or codecs.BOM_UTF8 not in data)
+    if decoded.encoding == "utf-8" and unchanged:
+        return data[sum(len(line.encode()) + 1 for line in head):]
+    return decoded.text[sum(len(line) + 1 for line in head):].encode()
+
+
 def _date_undated_pending(kept: pl.DataFrame, keeping: bool) -> tuple[pl.DataFrame, str | None]:
     """Pending rows may have no date yet ('Pending' instead of one). They are newer than every
     posted row, and a kept row needs a date for its identity: they take the file's newest."""
@@ -729,8 +749,8 @@ def read_statement(path: Path, data: bytes, options: ImportOptions) -> ParsedFil
     profile, lines, decoded = layout.profile, text.lines, text.decoded
     assert text.delimiter is not None
     start = 0 if layout.header_index is None else layout.header_index + 1
-    body = decoded.text[sum(len(line) + 1 for line in lines[:start]):]
-    if not body.strip(" \t\n,;|\""):  # strip stops at the first real character
+    body = _body_bytes(data, decoded, lines[:start])
+    if not re.search(rb'[^\s,;|"]', body):  # no real character: only separators and blanks
         return ParsedFile(format="csv", profile=profile.id, frame=schema.empty(schema.RAW),
                           warnings=["the file has no transaction rows"],
                           encoding=decoded.encoding)
@@ -746,8 +766,7 @@ def read_statement(path: Path, data: bytes, options: ImportOptions) -> ParsedFil
     warnings = ([decoded.warning] if decoded.warning else []) + converted.warnings
     kept, note = _date_undated_pending(kept, options.include_pending)
     warnings += [note] if note else []
-    if kept["currency"].null_count():
-        warnings.append("the file does not say its currency; pass a profile with `currency`")
+    # A file without a currency: ingest fills it (--currency, the account's) or says so.
     checks = [check for check in (
         balance_check(kept),
         preamble_balance_check(

@@ -103,6 +103,7 @@ def _valid_expr(col: pl.Expr, decimal: str) -> pl.Expr:
 _PLAIN = {".": r"^-?\d+(?:\.\d{1,4})?$", ",": r"^-?\d+(?:,\d{1,4})?$"}
 # Values that only one mark can read: a mark followed by other than exactly three digits.
 _ONLY = {".": r"^[-+]?\d+\.(?:\d{1,2}|\d{4,})$", ",": r"^[-+]?\d+,(?:\d{1,2}|\d{4,})$"}
+_POINT_OR_INTEGER = r"^(?:$|[-+]?\d+(?:\.(?:\d{1,2}|\d{4,}))?)$"  # empty cells count for neither
 
 
 def infer_decimal_mark(values: pl.Series, prefer: str | None = None) -> str:
@@ -112,7 +113,11 @@ def infer_decimal_mark(values: pl.Series, prefer: str | None = None) -> str:
     A column holding only ambiguous values such as `1.000` is read the way the profile or the
     locale says, never guessed value by value.
     """
-    distinct = values.drop_nulls().str.strip_chars().unique()
+    text = values.drop_nulls().str.strip_chars()
+    point_only_or_integer = text.str.contains(_POINT_OR_INTEGER)
+    if point_only_or_integer.all():  # the usual US/UK column: no comma can read more values
+        return "." if text.str.contains(".", literal=True).any() else (prefer or ".")
+    distinct = text.unique()
     frame = pl.DataFrame({"v": distinct}).filter(pl.col("v") != "")
     if frame.is_empty():
         return prefer or "."
@@ -153,10 +158,32 @@ def parse_amounts(values: pl.Series, decimal: str | None = None,
     return out.rename(values.name)
 
 
+SAMPLE_ROWS = 20_000  # rows looked at to tell a repetitive column from a mostly distinct one
+MOSTLY_DISTINCT = 0.5  # above this share of distinct values, the rule runs on every row
+
+
+def _mostly_distinct(values: pl.Series) -> bool:
+    """Whether a column is not worth deduplicating, judged on its first rows (a real count of
+    the distinct values costs as much as the deduplication itself). A block of neighbouring
+    rows, not a spread sample: statements are in date order, so a spread sample would find
+    every date distinct."""
+    if len(values) <= SAMPLE_ROWS:
+        return False
+    return values.head(SAMPLE_ROWS).n_unique() > MOSTLY_DISTINCT * SAMPLE_ROWS
+
+
 def per_distinct(values: pl.Series, rule: Callable[[pl.Expr], pl.Expr],
                  dtype: PolarsType) -> pl.Series:
-    """Apply an expression-building `rule` to each distinct value once, then map back."""
+    """Apply an expression-building `rule` to each distinct value once, then map back.
+
+    Bank columns repeat (dates, currencies, types): the rule runs on the few distinct values
+    and a hash join maps them back. A mostly distinct column (descriptions with store numbers
+    and refs, balances) gains nothing from that join, so there the rule runs on every row.
+    """
     source = values.cast(pl.String).rename("v")
+    if _mostly_distinct(source):
+        return source.to_frame().select(rule(pl.col("v")).cast(dtype).alias("v"))["v"].rename(
+            values.name)
     distinct = pl.DataFrame({"v": source.unique()})
     mapped = distinct.with_columns(out=rule(pl.col("v")).cast(dtype))
     joined = pl.DataFrame({"v": source}).join(

@@ -10,14 +10,22 @@ from typing import Any
 
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from moneystory.analyzers.card_holders import CardChangeStatus, CardHolder, CardHolderReport
 from moneystory.analyzers.recurring import Stream
 from moneystory.money import for_display
 from moneystory.recurring_state import RecurringReport
-from moneystory.render.terminal import Col, FittedTable, cell_width, fit_widths, fitted_table, mask, money
+from moneystory.render.terminal import (
+    Col,
+    FittedTable,
+    bullets,
+    cell_width,
+    fit_widths,
+    fitted_table,
+    mask,
+    money,
+)
 
 REASON_LABELS = {
     "subscription": "subscription", "bill": "bill", "bnpl": "BNPL instalments",
@@ -107,13 +115,17 @@ def recurring_view(report: RecurringReport) -> Group:
     rows = []
     for s in report.streams:
         status = s.user_state if s.user_state in ("confirmed", "dismissed") else s.status
-        amount = money(s.typical_amount, s.currency) + (" ↑" if s.price_changes else "")
+        # income shows with a plus sign, so the merchant column needs no "(income)" tag
+        amount = (money(s.typical_amount, s.currency, signed=s.direction == "in")
+                  + (" ↑" if s.price_changes else ""))
         last = "" if s.last_amount == s.typical_amount else money(s.last_amount, s.currency)
-        name = escape(s.merchant) + (" [dim](income)[/]" if s.direction == "in" else "")
+        name = escape(s.merchant)
         rows.append([s.stream_id, name, *([escape(s.account_id)] if several_accounts else []),
                      s.cadence, amount, last, str(s.next_date or "—"), status,
-                     money(s.yearly_cost, s.currency)])
-    parts: list[Any] = [FittedTable(cols, rows)]
+                     # a lapsed or ended stream costs nothing a year any more (JSON keeps it)
+                     money(s.yearly_cost if s.active else None, s.currency)])
+    parts: list[Any] = [FittedTable(cols, rows) if rows else
+                        Text("No active recurring payments.")]
     for t in report.totals:
         sums = []
         if t.outgoing:
@@ -156,26 +168,24 @@ def holders_view(report: CardHolderReport) -> Group:
     scheduled = [h for h in report.merchants if h.reason != "card_on_file"]
     shops = [h for h in report.merchants if h.reason == "card_on_file"]
     if scheduled:
-        table = Table("next charge", "merchant", "what", "amount", "last", box=None,
-                      header_style="bold", title="Subscriptions, bills and instalments",
-                      title_justify="left")
-        for h in scheduled:
-            what = h.cadence or REASON_LABELS[h.reason]
-            if h.reason == "bnpl":
-                what = REASON_LABELS["bnpl"]
-            table.add_row(str(h.next_date or "—"), escape(h.merchant), what,
-                          money(h.last_amount, h.currency), str(h.last_date or ""))
-        parts.append(table)
+        parts.append(Text("Subscriptions, bills and instalments", style="bold"))
+        cols = [Col("next charge"), Col("merchant", flex=True, min_width=14), Col("what"),
+                Col("amount", justify="right"), Col("last", drop=1)]
+        parts.append(FittedTable(cols, [
+            [str(h.next_date or "—"), escape(h.merchant),
+             REASON_LABELS["bnpl"] if h.reason == "bnpl" else h.cadence or REASON_LABELS[h.reason],
+             money(h.last_amount, h.currency), str(h.last_date or "")] for h in scheduled]))
     if shops:
-        table = Table("merchant", "charges (12 months)", "last", "amount", box=None,
-                      header_style="bold", title="Card on file (no schedule)",
-                      title_justify="left")
-        for h in shops:
-            table.add_row(escape(h.merchant), str(h.charges_12m), str(h.last_date),
-                          money(h.last_amount, h.currency))
-        parts.append(table)
+        parts.append(Text("Card on file (no schedule)", style="bold"))
+        cols = [Col("merchant", flex=True, min_width=14),
+                Col("charges (12 months)", justify="right"), Col("last"),
+                Col("amount", justify="right")]
+        parts.append(FittedTable(cols, [
+            [escape(h.merchant), str(h.charges_12m), str(h.last_date),
+             money(h.last_amount, h.currency)] for h in shops]))
     if not report.merchants:
-        parts.append(Text("No merchant seems to hold this card."))
+        parts.append(Text(f"No merchant seems to hold "
+                          f"{_card_title(report.card, report.account_id)}."))
     return Group(*parts)
 
 
@@ -187,7 +197,7 @@ def status_view(status: CardChangeStatus) -> Group:
         _StatusTable(status)]
     if status.next_steps:
         parts.append(Text("What to do next:", style="bold"))
-        parts.extend(Text(f"  • {step}") for step in status.next_steps)
+        parts.append(bullets(status.next_steps))
     parts.append(Text("'updated' means a charge was seen on the new card; card networks' "
                       "account updaters move some merchants silently.", style="dim"))
     return Group(*parts)
@@ -195,10 +205,11 @@ def status_view(status: CardChangeStatus) -> Group:
 
 class _StatusTable:
     """The status table, one line per merchant: a note too long for its column is printed
-    below the table (unless "What to do next" already says it) instead of wrapping."""
+    below the table (unless "What to do next" already names the merchant) instead of wrapping."""
 
+    # 32 cells hold the short notes ("charged to ••8823 on 2023-06-19") at 80 columns
     COLS = (Col(""), Col("merchant", flex=True, min_width=14), Col("state"), Col("what"),
-            Col("note", flex=True, min_width=20))
+            Col("note", flex=True, min_width=32))
 
     def __init__(self, status: CardChangeStatus) -> None:
         self.status = status
@@ -210,11 +221,11 @@ class _StatusTable:
         for row, h in zip(rows, self.status.merchants, strict=True):
             if cell_width(row[-1]) > note_width:
                 row[-1] = "[dim]see below[/]"
-                step = f"{h.merchant}: {h.note}"
-                if step not in self.status.next_steps:
-                    below.append(step)
+                if not any(h.merchant in step for step in self.status.next_steps):
+                    below.append(f"{h.merchant}: {h.note}")
         yield fitted_table(self.COLS, rows, options.max_width)
-        yield from (Text(f"  {line}") for line in below)
+        if below:
+            yield bullets(below, mark=" ")
 
     @staticmethod
     def _row(h: CardHolder) -> list[str]:

@@ -29,6 +29,10 @@ FEE_LABELS = {
 }
 
 
+# the longest category label, "Subscriptions & software", is never cut
+LABEL_WIDTH = 24
+
+
 def category_label(category: str) -> str:
     """The taxonomy's label without its explanation: "Services (insurance, …)" → "Services"."""
     return CATEGORY_LABELS.get(category, category.replace("_", " ").capitalize()).split(" (")[0]
@@ -163,9 +167,9 @@ def _months(review: YearReview) -> RenderableType:
 def _categories(review: YearReview) -> RenderableType:
     rows = review.top_categories[:8]
     top = rows[0].amount if rows else Decimal(0)
-    table = _grid(20, 20, 14, 6)
+    table = _grid(LABEL_WIDTH, 18, 14, 6)
     for row in rows:
-        table.add_row(category_label(row.category), Text(bar(row.amount, top, 20), style="cyan"),
+        table.add_row(category_label(row.category), Text(bar(row.amount, top, 18), style="cyan"),
                       Text(_m(review, row.amount), justify="right"),
                       Text(percent(row.share), justify="right", style="dim"))
     if len(review.top_categories) > 8:
@@ -233,7 +237,10 @@ def _comparison(review: YearReview) -> RenderableType:
         lines.append(Text(f"{previous.year} has {previous.days_covered} days of data, so totals "
                           "are not compared.", style="dim"))
     elif previous.categories:
-        table = _grid(20, 14, 14, 12)
+        table = _grid(LABEL_WIDTH, 14, 14, 12)
+        # without the years over them the two amounts do not say which is which
+        table.add_row("", *(Text(str(y), style="dim", justify="right")
+                            for y in (previous.year, review.year)), "")
         for change in previous.categories[:8]:
             up = change.change > 0
             table.add_row(

@@ -68,9 +68,11 @@ class Col:
     flex: bool = False
     min_width: int = 8
     style: str | None = None
+    cut: Literal["end", "middle"] = "end"  # middle: file names, whose ends tell them apart
 
 
 PAD = 2  # a box-less rich table pads each column by one cell on both sides
+LAST_RESORT = 4  # the narrowest a flex column gets on a terminal too narrow for its minimum
 
 
 def cell_width(cell: str) -> int:
@@ -81,12 +83,14 @@ def cell_width(cell: str) -> int:
 def fit_widths(cols: Sequence[Col], rows: Sequence[Sequence[str]], width: int) -> list[int | None]:
     """Each column's width in a table at most `width` wide, or None for a dropped column.
 
-    Columns are dropped (highest `drop` first) only when cutting every flex column to its
+    Optional columns (`drop` > 0) with no content are left out; others are dropped
+    (highest `drop` first) only when cutting every flex column to its
     `min_width` is not enough; then the flex columns share what is left.
     """
-    natural = [max([cell_width(c.header), *(cell_width(r[i]) for r in rows)])
-               for i, c in enumerate(cols)]
-    shown = list(range(len(cols)))
+    content = [max((cell_width(r[i]) for r in rows), default=0) for i in range(len(cols))]
+    natural = [max(cell_width(c.header), content[i]) for i, c in enumerate(cols)]
+    # an optional column with nothing in it is left out whatever the width
+    shown = [i for i in range(len(cols)) if content[i] or not cols[i].drop]
 
     def least(ids: list[int]) -> int:
         return sum(min(natural[i], cols[i].min_width) if cols[i].flex else natural[i]
@@ -98,13 +102,16 @@ def fit_widths(cols: Sequence[Col], rows: Sequence[Sequence[str]], width: int) -
     excess = sum(natural[i] for i in shown) + PAD * len(shown) - width
     # cut the flex columns, widest first, one cell at a time, never below their minimum
     flex = [i for i in shown if cols[i].flex]
-    while excess > 0 and flex:
-        i = max(flex, key=lambda j: (widths[j] or 0) - cols[j].min_width)
-        current = widths[i] or 0
-        if current <= cols[i].min_width:
-            break
-        widths[i] = current - 1
-        excess -= 1
+    for floor in ([c.min_width for c in cols], [LAST_RESORT] * len(cols)):
+        # second pass, when nothing is left to drop: below the minimum, rather than let rich
+        # cut ids and dates, which have no slack at all
+        while excess > 0 and flex:
+            i = max(flex, key=lambda j: (widths[j] or 0) - floor[j])
+            current = widths[i] or 0
+            if current <= floor[i]:
+                break
+            widths[i] = current - 1
+            excess -= 1
     return widths
 
 
@@ -119,8 +126,19 @@ def fitted_table(cols: Sequence[Col], rows: Sequence[Sequence[str]], width: int,
         table.add_column(col.header, justify=col.justify, style=col.style, no_wrap=True,
                          overflow="ellipsis", max_width=widths[i] if col.flex else None)
     for row in rows:
-        table.add_row(*(row[i] for i in keep))
+        table.add_row(*(_cut_middle(row[i], widths[i] or 0) if cols[i].cut == "middle"
+                        else row[i] for i in keep))
     return table
+
+
+def _cut_middle(cell: str, width: int) -> str | Text:
+    """'capitalone-quicksilver-2023.csv' in 20 cells: 'capitalone-…r-2023.csv'."""
+    text = Text.from_markup(cell)
+    if text.cell_len <= width or width < 3:
+        return cell
+    plain = text.plain
+    tail = (width - 1) // 2
+    return Text(plain[: width - 1 - tail] + "…" + plain[len(plain) - tail:])
 
 
 class FittedTable:
@@ -133,3 +151,13 @@ class FittedTable:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield fitted_table(self.cols, self.rows, options.max_width, **self.table_options)
+
+
+def bullets(items: Sequence[str], mark: str = "•") -> Table:
+    """A list whose long items wrap under their own text, not under the bullet."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for item in items:
+        grid.add_row(f" {mark}", Text(item))
+    return grid

@@ -1,0 +1,125 @@
+"""The layered enrichment cache: per-batch keys, the store's key facts, windowed reads."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from moneystory import analysis, enrich, ingest
+from moneystory.enrich import pipeline
+from moneystory.paths import Home, resolve_home
+from moneystory.store import Store
+
+
+@pytest.fixture(name="examples_home")
+def _examples_home(home_dir: Path) -> Home:
+    from moneystory.demo import example_files
+
+    home = resolve_home(home_dir)
+    ingest.import_files(home, example_files())
+    return home
+
+
+def _whole_store_enriched(home: Home) -> pl.DataFrame:
+    """The reference: enrich() over every stored row at once, no cache involved."""
+    return enrich.enrich(Store(home).scan(), enrich.load_rules(home.rules_file)).collect()
+
+
+def _clear_cache(home: Home) -> None:
+    for path in home.cache.glob("*.parquet"):
+        path.unlink()
+
+
+def test_a_window_equals_the_whole_store_filtered(examples_home: Home) -> None:
+    _clear_cache(examples_home)
+    start, end = date(2023, 1, 1), date(2023, 12, 31)
+    window = analysis.transactions(examples_home, start=start, end=end).collect()
+    names = {p.name.split("-")[0] for p in examples_home.cache.glob("*.parquet")}
+    assert names == {"batchkeys", "keys", "enriched"}, "windowed read: no whole-store cache"
+    reference = _whole_store_enriched(examples_home).filter(
+        pl.col("date").is_between(start, end))
+    assert window.height > 100
+    assert_frame_equal(window, reference)
+    # read again: from the window's cache, same rows
+    assert_frame_equal(analysis.transactions(examples_home, start=start, end=end).collect(),
+                       reference)
+
+
+def test_the_whole_store_from_key_facts_equals_enrich(examples_home: Home) -> None:
+    _clear_cache(examples_home)
+    assert_frame_equal(analysis.transactions(examples_home).collect(),
+                       _whole_store_enriched(examples_home))
+
+
+def test_merged_batch_keys_equal_the_keys_of_all_rows(examples_home: Home) -> None:
+    paths = Store(examples_home).batch_paths()
+    assert len(paths) > 1
+    parts = [analysis.batch_keys(examples_home, p) for p in paths]
+    merged = pipeline.merge_keys(parts)
+    at_once = pipeline.distinct_keys(Store(examples_home).scan()).collect()
+    assert merged.height < sum(p.height for p in parts), "some keys recur across batches"
+    assert_frame_equal(merged.select(at_once.columns), at_once)
+
+
+def test_an_import_reuses_the_earlier_batches_keys(home_dir: Path) -> None:
+    from moneystory.demo import example_files
+
+    home = resolve_home(home_dir)
+    files = example_files()
+    ingest.import_files(home, files[:-1])
+    analysis.warm_cache(home)
+    before = {p.name: p.stat().st_mtime_ns for p in home.cache.glob("batchkeys-*.parquet")}
+    assert len(before) == len(files) - 1
+    ingest.import_files(home, files[-1:])
+    analysis.warm_cache(home)
+    after = {p.name: p.stat().st_mtime_ns for p in home.cache.glob("batchkeys-*.parquet")}
+    assert len(after) == len(files)
+    assert all(after[name] == stamp for name, stamp in before.items()), "not recomputed"
+    assert len(list(home.cache.glob("keys-*.parquet"))) == 2  # current and the one before
+    start = date(2022, 6, 1)
+    assert_frame_equal(analysis.transactions(home, start=start).collect(),
+                       _whole_store_enriched(home).filter(pl.col("date") >= start))
+
+
+def test_a_changed_rule_changes_a_cached_window(examples_home: Home) -> None:
+    start = date(2023, 1, 1)
+    before = analysis.transactions(examples_home, start=start).collect()
+    merchant = before.filter(pl.col("kind") == "purchase")["merchant"][0]
+    examples_home.rules_file.parent.mkdir(parents=True, exist_ok=True)
+    examples_home.rules_file.write_text(
+        f'[[rules]]\nif_merchant = "^{merchant}$"\ncategory = "medical"\n', encoding="utf-8")
+    after = analysis.transactions(examples_home, start=start).collect()
+    assert set(after.filter(pl.col("merchant") == merchant)["category"]) == {"medical"}
+    assert set(before.filter(pl.col("merchant") == merchant)["category"]) != {"medical"}
+
+
+def test_a_repeated_review_is_read_back_and_a_rule_change_recomputes_it(
+        examples_home: Home) -> None:
+    from moneystory import story
+
+    today = date(2024, 3, 1)
+    first = story.year_review(examples_home, 2023, today=today)
+    assert len(list(examples_home.cache.glob("report-*.json"))) == 1
+    again = story.year_review(examples_home, 2023, today=today)
+    assert again.model_dump_json() == first.model_dump_json()
+    assert again == first
+    story.year_review(examples_home, 2022, today=today)  # another year: its own entry
+    assert len(list(examples_home.cache.glob("report-*.json"))) == 2
+    examples_home.rules_file.parent.mkdir(parents=True, exist_ok=True)
+    examples_home.rules_file.write_text(
+        '[[rules]]\nif = "."\namount_max = 0\ncategory = "medical"\n', encoding="utf-8")
+    changed = story.year_review(examples_home, 2023, today=today)
+    assert [c.category for c in changed.top_categories] == ["medical"]
+    assert [c.category for c in first.top_categories] != ["medical"]
+
+
+def test_warming_with_a_broken_rules_file_does_not_raise(examples_home: Home) -> None:
+    _clear_cache(examples_home)
+    examples_home.rules_file.parent.mkdir(parents=True, exist_ok=True)
+    examples_home.rules_file.write_text("[[rules]\n", encoding="utf-8")
+    analysis.warm_cache(examples_home)  # the next report explains the file, not the import
+    assert not list(examples_home.cache.glob("keys-*.parquet"))
