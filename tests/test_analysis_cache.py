@@ -123,3 +123,17 @@ def test_warming_with_a_broken_rules_file_does_not_raise(examples_home: Home) ->
     examples_home.rules_file.write_text("[[rules]\n", encoding="utf-8")
     analysis.warm_cache(examples_home)  # the next report explains the file, not the import
     assert not list(examples_home.cache.glob("keys-*.parquet"))
+
+
+def test_a_window_not_kept_reads_only_the_columns_asked_for(examples_home: Home) -> None:
+    from moneystory import story
+
+    _clear_cache(examples_home)
+    start, end = date(2022, 1, 1), date(2023, 12, 31)
+    window = analysis.transactions(examples_home, start=start, end=end, keep_window=False,
+                                   columns=story.WINDOW_COLUMNS).collect()
+    assert not list(examples_home.cache.glob("enriched-*.parquet")), "not kept"
+    assert window.columns == list(story.WINDOW_COLUMNS)
+    reference = _whole_store_enriched(examples_home).filter(
+        pl.col("date").is_between(start, end)).select(story.WINDOW_COLUMNS)
+    assert_frame_equal(window, reference)

@@ -177,7 +177,9 @@ def test_empty_store(cli) -> None:  # type: ignore[no-untyped-def]
     result = cli("recurring")
     assert result.exit_code == 0
     assert "No recurring payments" in result.stdout
-    assert cli("card-changed").exit_code == 2
+    empty = cli("card-changed")
+    assert empty.exit_code == 1
+    assert "moneystory import" in empty.stderr
 
 
 def test_confirm_and_dismiss(store: Path, cli, cli_json) -> None:  # type: ignore[no-untyped-def]

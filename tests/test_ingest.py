@@ -315,3 +315,15 @@ def test_a_wrong_currency_code_is_a_usage_problem(code: str) -> None:
 
     with pytest.raises(UsageProblem, match="ISO 4217"):
         ingest.currency_code(code)
+
+
+def test_the_import_log_keeps_no_full_iban_from_a_file_name(store: Store, make_parsed,  # type: ignore[no-untyped-def]
+                                                            tmp_path: Path) -> None:
+    """ING names its exports after the IBAN; dates in file names stay readable."""
+    named = tmp_path / "Umsatzanzeige_DE52500105175419334871_20231231.csv"
+    ingest.import_parsed(store, named, b"bytes", make_parsed(ROWS))
+    (record,) = store.read_log().imports
+    assert record["file"].endswith("Umsatzanzeige_••4871_20231231.csv")
+    assert "5419334871" not in (store.home.import_log).read_text()
+    assert ingest.masked_path(Path("/x/transactions_20230101-20231231.csv")).endswith(
+        "transactions_20230101-20231231.csv")

@@ -80,8 +80,8 @@ def resolve(home: Home, lf: pl.LazyFrame, card: str | None, account: str | None,
     if not cards and len(accounts) == 1:
         return None, accounts
     if not accounts:
-        raise UsageProblem("there are no transactions yet",
-                           hint="import your statements first: `moneystory import FILE`")
+        raise MoneystoryError("there are no transactions yet",
+                              hint="Import your bank exports first: `moneystory import FILE...`")
     raise UsageProblem("you have several cards and did not say which one",
                        hint=_choices(cards, lf, option))
 

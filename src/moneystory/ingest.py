@@ -65,19 +65,30 @@ def last4(number: str | None) -> str | None:
     return digits[-4:] if len(digits) >= 4 else (digits or None)
 
 
-# An IBAN (grouped in fours or not), or 5+ digits maybe grouped by spaces or dashes: an account
-# or card number. Shorter runs (a year, "Visa 1234") are not numbers to hide.
-_ACCOUNT_NUMBER = re.compile(
-    r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"
-    r"|(?<!\w)\d(?:[ -]?\d){4,}(?!\w)"
-)
+def _account_number(min_digits: int, grouped: bool) -> re.Pattern[str]:
+    """An IBAN (grouped in fours or not), or `min_digits`+ digits (maybe grouped by spaces or
+    dashes): an account or card number. `_` separates too (file names)."""
+    gap = "[ -]?" if grouped else ""
+    return re.compile(
+        r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])"
+        rf"|(?<![A-Za-z0-9])\d(?:{gap}\d){{{min_digits - 1},}}(?![A-Za-z0-9])"
+    )
 
 
-def mask_numbers(text: str | None) -> str | None:
-    """Account, card and IBAN numbers in a name as their last 4 digits: "ING ••4871"."""
+def mask_numbers(text: str | None, min_digits: int = 5, grouped: bool = True) -> str | None:
+    """Account, card and IBAN numbers in a name as their last 4 digits: "ING ••4871".
+    Shorter digit runs (a year, "Visa 1234") are not numbers to hide."""
     if not text:
         return text
-    return _ACCOUNT_NUMBER.sub(lambda found: "••" + re.sub(r"\D", "", found.group())[-4:], text)
+    return _account_number(min_digits, grouped).sub(
+        lambda found: "••" + re.sub(r"\D", "", found.group())[-4:], text)
+
+
+def masked_path(path: Path) -> str:
+    """A statement's path for the import log, numbers masked: ING names its exports after the
+    IBAN. Only ungrouped runs of 9+ digits count there, so the dates banks put in file names
+    (`20230101-20231231`) stay readable."""
+    return mask_numbers(str(path.resolve()), min_digits=9, grouped=False) or ""
 
 
 def account_name(info: AccountInfo, chosen: str | None, fallback: str | None) -> str | None:
@@ -421,7 +432,7 @@ def import_parsed(
         new = _count_new(store, rows, result)
         import_id = uuid.uuid4().hex[:12]
         record = {
-            "import_id": import_id, "file": str(path.resolve()),
+            "import_id": import_id, "file": masked_path(path),
             "sha256": hashlib.sha256(data).hexdigest(), "format": parsed.format,
             "profile": parsed.profile, "accounts": result.accounts, "rows": result.rows,
             "added": result.added, "duplicates": result.duplicates,

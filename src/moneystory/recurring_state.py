@@ -116,10 +116,12 @@ def decide(home: Home, stream_ref: str, action: str) -> Stream:
         raise UsageProblem(f"unknown action {action!r}", hint="use confirm, dismiss or end")
     streams = all_streams(home, analysis.transactions(home))
     matches = [s for s in streams if s.stream_id.startswith(stream_ref.lower())]
-    if len(matches) != 1:
-        what = "no stream" if not matches else f"{len(matches)} streams"
-        raise UsageProblem(f"{what} with id {stream_ref!r}",
+    if not matches:
+        raise UsageProblem(f"no stream has an id starting with {stream_ref!r}",
                            hint="run `moneystory recurring --all` to see the ids")
+    if len(matches) > 1:
+        raise UsageProblem(f"{len(matches)} streams have ids starting with {stream_ref!r}",
+                           hint="give more characters of the id (`moneystory recurring --all`)")
     stream = matches[0]
     decisions = load_decisions(home)
     decisions[stream.stream_id] = {

@@ -122,18 +122,18 @@ def enrich_rows(
     rows = pl.concat([frame, facts.select(wanted)[index]], how="horizontal")
     rows = rows.with_columns(_first_charge=_first_charges(facts)[index])
     plan = _Plan(rules)
-    rows = plan.apply(rows, "merchant").with_columns(
+    # Lazy between the eager steps: one pass over the wide frame instead of one per column.
+    ruled = plan.apply(rows.lazy(), "merchant").with_columns(
         merchant=pl.coalesce(pl.col("_rule_merchant"), pl.col("merchant"), pl.lit("Unknown")),
     )
-    rows = plan.apply(plan.apply(rows, "category"), "kind")
-    rows = rows.with_columns(_pre_category=pl.coalesce(
-        pl.col("_rule_category").cast(CATEGORY), "_static_category"))
-    rows = _with_pairs(rows)
-    rows = rows.with_columns(kind=_kind())
-    rows = rows.with_columns(category=_category(), merchant=_merchant_by_kind())
+    ruled = plan.apply(plan.apply(ruled, "category"), "kind")
+    rows = _with_pairs(ruled.with_columns(_pre_category=pl.coalesce(
+        pl.col("_rule_category").cast(CATEGORY), "_static_category")).collect())
+    out = (rows.lazy().with_columns(kind=_kind())
+           .with_columns(category=_category(), merchant=_merchant_by_kind()))
     extra = list(schema.ENRICHED_EXTRA)
     if sources:
-        rows = rows.with_columns(
+        out = out.with_columns(
             merchant_source=pl.when(pl.col("_rule_merchant").is_not_null())
             .then(plan.label("merchant"))
             .when(pl.col("merchant").is_in(["Cash", "Card payment"]) & pl.col("_unnamed"))
@@ -144,8 +144,8 @@ def enrich_rows(
             kind_source=_kind_source(plan),
         )
         extra += ["merchant_source", "category_source", "kind_source"]
-    rows = rows.with_columns(pl.col("kind", "category").cast(pl.String))
-    return rows.select(*[c for c in columns if c not in extra], *extra).lazy()
+    out = out.with_columns(pl.col("kind", "category").cast(pl.String))
+    return out.select(*[c for c in columns if c not in extra], *extra)
 
 
 def _bank_key() -> pl.Expr:
@@ -293,7 +293,7 @@ class _Plan:
         pairs = [(index == i, pl.lit(v)) for i, v in enumerate(values) if v is not None]
         return clean.when_chain(pairs, _NULL)
 
-    def apply(self, rows: pl.DataFrame, field: str) -> pl.DataFrame:
+    def apply(self, rows: pl.LazyFrame, field: str) -> pl.LazyFrame:
         """Add _rule_<field>_i (which rule) and _rule_<field> (its value, else null)."""
         values = [getattr(rule, field) for rule in self.rules.rules]
         rows = rows.with_columns(self._index(field).alias(f"_rule_{field}_i"))

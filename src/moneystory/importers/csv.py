@@ -320,10 +320,15 @@ def constant(value: object, n: int, dtype: PolarsType) -> pl.Series:
     return pl.repeat(value, n, dtype=dtype, eager=True)
 
 
-def _cleaned(frame: pl.DataFrame, cells: list[str]) -> pl.DataFrame:
-    """The used cells stripped, empty ones null: one parallel pass over those columns
-    (`replace("", None)` names each column once; a when/then computed the strip twice)."""
-    return frame.with_columns([pl.col(c).str.strip_chars().replace("", None) for c in cells])
+def _cleaned(frame: pl.DataFrame, cells: list[str], texts: set[str]) -> pl.DataFrame:
+    """The used cells stripped, empty ones null, and the `texts` cells (descriptions, memos)
+    whitespace-squashed as well: one pass over those columns, run by polars in parallel
+    while the file's columns are still in chunks. (`replace("", None)` names each column
+    once; a when/then computed the strip twice.)"""
+    return frame.with_columns([
+        squash_expr(pl.col(c)) if c in texts else pl.col(c).str.strip_chars().replace("", None)
+        for c in cells
+    ])
 
 
 def _text(frame: pl.DataFrame, name: str) -> pl.Series:
@@ -332,15 +337,17 @@ def _text(frame: pl.DataFrame, name: str) -> pl.Series:
     return frame[name]
 
 
-def _joined(frame: pl.DataFrame, names: list[str]) -> pl.Series:
-    """Several text columns joined with a space, whitespace squashed once per distinct text."""
+def _joined(frame: pl.DataFrame, names: list[str], squashed: set[str]) -> pl.Series:
+    """Several text columns joined with a space, whitespace squashed. Cells `_cleaned`
+    squashed already need nothing more: joining squashed, non-empty cells with one space
+    gives squashed text."""
     if not names:
         return constant(None, frame.height, pl.String)
     joined = frame.select(
         pl.concat_str([pl.col(n) if n in frame.columns else pl.lit(None, pl.String)
                        for n in names], separator=" ", ignore_nulls=True)
     ).to_series()
-    return per_distinct(joined, squash_expr, pl.String)
+    return joined if set(names) <= squashed else per_distinct(joined, squash_expr, pl.String)
 
 
 # ---------------------------------------------------------------- conversion
@@ -441,22 +448,26 @@ def convert(frame: pl.DataFrame, layout: Layout, path: Path,
     if profile.spill_into_description and layout.header:
         description += [c for c in frame.columns[len(layout.header):] if c.startswith("c")]
 
-    used = set(names.values()) | set(description) | {
-        *resolve.optional([r for r in [*cols.memo, *cols.counterparty, cols.date_fallback,
+    text_columns = {*description, *resolve.optional([*cols.memo, *cols.counterparty])}
+    role_columns = set(names.values()) | {
+        *resolve.optional([r for r in [cols.date_fallback,
                                         *(p.column for p in [profile.pending] if p)] if r])
     } | {resolve.name(int(r) if r.isdigit() else r) for r in profile.skip}
-    present = sorted(c for c in used if c in frame.columns)
-    frame = _cleaned(frame, present).with_columns(
+    present = sorted(c for c in text_columns | role_columns if c in frame.columns)
+    # Text-only columns are squashed while cleaning; one that also serves another role
+    # (a status, a skip rule) keeps its spacing there and is squashed when joined.
+    texts = text_columns - role_columns
+    frame = _cleaned(frame, present, texts).with_columns(
         _blank=pl.all_horizontal([pl.col(c).is_null() for c in present]))
-    money = _signed_amounts(frame, names, profile)
-
     day_first = (profile.country or "").upper() not in MONTH_FIRST_COUNTRIES
     date_raw = _text(frame, names["date"])
     if cols.date_fallback is not None:
         date_raw = date_raw.fill_null(_text(frame, resolve.name(cols.date_fallback)))
     dates = parse_dates(date_raw, profile.date_format, day_first).dates
-
-    desc = _joined(frame, description)
+    money = _signed_amounts(frame, names, profile)
+    balance = parse_amounts(_text(frame, names["balance"]), money.mark) \
+        if "balance" in names else None
+    desc = _joined(frame, description, texts)
     pending = constant(False, frame.height, pl.Boolean)
     if profile.pending is not None:
         status = _text(frame, resolve.name(profile.pending.column))
@@ -478,11 +489,10 @@ def convert(frame: pl.DataFrame, layout: Layout, path: Path,
         "account_ref": _text(frame, names["account"]) if "account" in names else None,
         "card_last4": _card(frame, names, profile, desc),
         "fitid": _text(frame, names["id"]) if "id" in names else None,
-        "memo": _joined(frame, resolve.optional(cols.memo)),
-        "counterparty": _joined(frame, resolve.optional(cols.counterparty)),
+        "memo": _joined(frame, resolve.optional(cols.memo), texts),
+        "counterparty": _joined(frame, resolve.optional(cols.counterparty), texts),
         "bank_category": _text(frame, names["category"]) if "category" in names else None,
-        "_balance": parse_amounts(_text(frame, names["balance"]), money.mark)
-        if "balance" in names else None,
+        "_balance": balance,
     })
     return _classify(work, profile)
 

@@ -1,7 +1,8 @@
 """Amounts as bank exports write them, turned into exact Decimal(38, 4) by whole-column rules.
 
-Every rule is a polars expression over a String column, run once per distinct value (bank
-columns repeat the same amounts a lot), then joined back. What is accepted:
+Every rule is a polars expression over a String column. Plain numbers (most of a big file) are
+cast directly; the full rule chain runs on the rest, once per distinct value when a column
+repeats itself (`per_distinct`). What is accepted:
 - decimal comma or point, decided for the whole column (`infer_decimal_mark`), never per value;
 - thousands separators (`,` `.` space NBSP thin-space `'`) only between groups of exactly three
   digits: `1,400,00.00` and `-0.0.66962` are refused, not "fixed";
