@@ -105,10 +105,18 @@ def _latest(lf: pl.LazyFrame, account_ids: list[str] | None = None) -> date:
 def card_changed(home: Home, *, card: str | None = None, account: str | None = None,
                  as_of: date | None = None) -> CardHolderReport:
     """Every merchant likely holding the card, most urgent first."""
-    lf = analysis.transactions(home)
-    chosen, account_ids = resolve(home, lf, card, account)
-    judged = as_of or _latest(lf, account_ids)
-    return _holders(home, lf, chosen, account_ids, judged)
+    # which card and which day need no enrichment: the stored rows answer them
+    stored = Store(home).scan()
+    chosen, account_ids = resolve(home, stored, card, account)
+    judged = as_of or _latest(stored, account_ids)
+    # the same window as `recurring` as of that day, so each reuses the other's cache
+    return _holders(home, _history(home, judged, judged), chosen, account_ids, judged)
+
+
+def _history(home: Home, holders_on: date, end: date | None = None) -> pl.LazyFrame:
+    """Enriched rows enough for the holders as of `holders_on`: the streams' history (years,
+    so it covers the card-on-file year too), then everything up to `end` (default: all)."""
+    return analysis.transactions(home, start=recurring_state.history_start(holders_on), end=end)
 
 
 def _holders(home: Home, lf: pl.LazyFrame, card: str | None, account_ids: list[str],
@@ -144,9 +152,8 @@ def _save(home: Home, data: dict[str, Any]) -> None:
 def record_replacement(home: Home, *, new: str, old: str | None = None,
                        account: str | None = None, on: date | None = None) -> CardChangeStatus:
     """Start tracking: card `old` (or the account's) was replaced by `new` on `on`."""
-    lf = analysis.transactions(home)
     new_card = _digits(new, "--new")
-    old_card, account_ids = resolve(home, lf, old, account, option="--old")
+    old_card, account_ids = resolve(home, Store(home).scan(), old, account, option="--old")
     if old_card == new_card:
         raise UsageProblem(f"the old and the new card both end in {new_card}",
                            hint="a renewal with the same digits needs no tracking; the "
@@ -156,7 +163,7 @@ def record_replacement(home: Home, *, new: str, old: str | None = None,
         "on": (on or date.today()).isoformat(),
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"), "states": {},
     }
-    status = _status_for(home, lf, record, None)
+    status = _status_for(home, record, None)
     record["states"] = {h.merchant_key: h.state for h in status.merchants}
     data = _load(home)
     data["replacements"].append(record)
@@ -167,7 +174,7 @@ def record_replacement(home: Home, *, new: str, old: str | None = None,
 def status(home: Home, *, as_of: date | None = None) -> CardChangeStatus:
     """Progress of the latest recorded replacement."""
     record = _latest_record(home)
-    return _status_for(home, analysis.transactions(home), record, as_of)
+    return _status_for(home, record, as_of)
 
 
 def _latest_record(home: Home) -> dict[str, Any]:
@@ -179,13 +186,14 @@ def _latest_record(home: Home) -> dict[str, Any]:
     return dict(replacements[-1])
 
 
-def _status_for(home: Home, lf: pl.LazyFrame, record: dict[str, Any],
-                as_of: date | None) -> CardChangeStatus:
+def _status_for(home: Home, record: dict[str, Any], as_of: date | None) -> CardChangeStatus:
     on = date.fromisoformat(record["on"])
     old_ids: list[str] = list(record["account_ids"])
+    lf = _history(home, on - timedelta(days=1))
     holders = _holders(home, lf, record["old"], old_ids, on - timedelta(days=1))
-    new_ids = sorted(set(known_cards(home, lf).get(record["new"], [])) | set(old_ids))
-    judged = as_of or _latest(lf)
+    stored = Store(home).scan()
+    new_ids = sorted(set(known_cards(home, stored).get(record["new"], [])) | set(old_ids))
+    judged = as_of or _latest(stored)
     return track_replacement(lf, holders, new_card=record["new"], new_account_ids=new_ids,
                              changed_on=on, as_of=max(judged, on))
 
@@ -198,7 +206,7 @@ def import_notices(home: Home, import_ids: list[str]) -> list[str]:
         return []
     record = data["replacements"][-1]
     try:
-        current = _status_for(home, analysis.transactions(home), record, None)
+        current = _status_for(home, record, None)
     except MoneystoryError as exc:
         return [f"card-change tracking could not be updated: {exc.sentence()}"]
     before: dict[str, str] = record.get("states", {})

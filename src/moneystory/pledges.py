@@ -43,6 +43,10 @@ from moneystory.store import Store
 FILE_NAME = "pledge.json"
 MAX_COOLING_OFF_DAYS = 365
 DEFAULT_COOLING_OFF_DAYS = 2  # as UK banks' gambling blocks use (48 hours)
+# How far before a pledge its rows are read: the legacy plans (begun before it, still running)
+# must be seen from their first instalment; two years hold a 24-month plan, and reading only
+# them, not the whole store, keeps `check` and the review fast on a decade of statements.
+LEGACY_LOOKBACK = timedelta(days=2 * 366)
 
 
 class Event(BaseModel):
@@ -166,7 +170,7 @@ def preview(home: Home, *, since: date | None, also: list[str], merchants: list[
     current = book.in_force(now)
     candidate = _merged(current, since or now.date(), kinds, merchants, cooling_off_days, None,
                         now)
-    lf, report = _bnpl(home, now)
+    lf, report = _bnpl(home, now, candidate.since)
     return PledgePreview(
         since=candidate.since, rules=candidate.rules(),
         cooling_off_days=candidate.cooling_off_days,
@@ -255,13 +259,16 @@ def cancel_lift(home: Home, *, now: datetime) -> Pledge:
 
 
 # ------------------------------------------------------------------------------------- reading
-def _enriched(home: Home) -> pl.LazyFrame:
-    """The enriched rows, read and enriched once: each analysis below scans them again."""
-    return analysis.transactions(home).collect().lazy()
+def _enriched(home: Home, since: date, end: date | None = None) -> pl.LazyFrame:
+    """The enriched rows a pledge from `since` is judged on, read and enriched once (each
+    analysis below scans them again): from LEGACY_LOOKBACK before it, to see the plans that
+    began before the pledge, to `end` (default: the store's end)."""
+    start = since - LEGACY_LOOKBACK
+    return analysis.transactions(home, start=start, end=end).collect().lazy()
 
 
-def _bnpl(home: Home, now: datetime) -> tuple[pl.LazyFrame, BnplReport]:
-    lf = _enriched(home)
+def _bnpl(home: Home, now: datetime, since: date) -> tuple[pl.LazyFrame, BnplReport]:
+    lf = _enriched(home, since)
     return lf, find_bnpl(lf, as_of=now.date())
 
 
@@ -274,7 +281,7 @@ def status(home: Home, *, now: datetime) -> PledgeStatus:
     pledge = _latest(book, now)
     if pledge is None:
         return PledgeStatus(pledge=None, state="none", as_of=now.date())
-    lf, report = _bnpl(home, now)
+    lf, report = _bnpl(home, now, pledge.since)
     violations = find_violations(lf, pledge, report, as_of=now.date())
     legacy = legacy_plans(pledge, report)
     return PledgeStatus(
@@ -291,7 +298,7 @@ def check(home: Home, *, now: datetime) -> CheckReport:
     in_force = [p for p in book.pledges if p.in_force(now)]
     violations: list[Violation] = []
     if in_force:
-        lf, report = _bnpl(home, now)
+        lf, report = _bnpl(home, now, min(p.since for p in in_force))
         for pledge in in_force:
             violations.extend(find_violations(lf, pledge, report, as_of=now.date()))
     return CheckReport(as_of=now.date(), pledges=in_force, violations=violations)
@@ -303,7 +310,7 @@ def import_notices(home: Home, import_ids: list[str], now: datetime | None = Non
     pledge = load(home).in_force(now)
     if pledge is None or not import_ids:
         return []
-    lf = _enriched(home)
+    lf = _enriched(home, pledge.since)
     before_lf = lf.filter(~pl.col("import_id").is_in(import_ids))
     after = find_violations(lf, pledge, find_bnpl(lf, as_of=now.date()), as_of=now.date())
     before = {v.txn_id for v in find_violations(
@@ -328,7 +335,9 @@ def adherence_for_year(home: Home, year: int, now: datetime | None = None
                   None)
     if pledge is None:
         return None
-    lf, report = _bnpl(home, datetime.combine(end, time(23, 59), tzinfo=UTC))
+    # the year (for its currency) and the pledge's own days up to the year's end
+    lf = _enriched(home, min(start, pledge.since), end)
+    report = find_bnpl(lf, as_of=end)
     violations = find_violations(lf, pledge, report, as_of=end)
     currency = _main_currency(lf, start, end)
     return adherence(pledge, violations, legacy_plans(pledge, report), start, end, currency)

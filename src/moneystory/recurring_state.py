@@ -19,9 +19,15 @@ from pydantic import BaseModel, Field
 from moneystory.analyzers.recurring import Stream, find_streams
 from moneystory.errors import ConfigError, UsageProblem
 from moneystory.paths import Home, atomic_write_text
+from moneystory.store import Store
 
 FILE_NAME = "recurring.json"
 ACTIONS = {"confirm": "confirmed", "dismiss": "dismissed", "end": "ended"}
+# Streams are judged from the calendar years before the day judged, not from the whole store:
+# three years see an annual charge three times and a price rise, and enriching only them is
+# what keeps `recurring` fast on a decade of statements. The window starts on 1 January, so it
+# (and the enriched window's cache) stays put all year as statements are added.
+HISTORY_YEARS = 3
 
 
 class YearlyTotal(BaseModel):
@@ -77,6 +83,27 @@ def apply_decisions(streams: list[Stream], decisions: dict[str, dict[str, Any]])
     return out
 
 
+def last_date(home: Home) -> date | None:
+    """The store's latest transaction date (a lazy max over the stored rows), None when empty."""
+    latest: date | None = Store(home).scan().select(pl.col("date").max()).collect().item()
+    return latest
+
+
+def history_start(as_of: date) -> date:
+    """The first day of the history that streams as of `as_of` are judged from."""
+    return date(as_of.year - HISTORY_YEARS, 1, 1)
+
+
+def history(home: Home, as_of: date | None = None) -> tuple[pl.LazyFrame, date | None]:
+    """(enriched rows streams are judged from, day judged: `as_of` or the store's last day)."""
+    from moneystory import analysis
+
+    judged = as_of or last_date(home)
+    if judged is None:  # an empty store: nothing to window
+        return analysis.transactions(home), None
+    return analysis.transactions(home, start=history_start(judged), end=judged), judged
+
+
 def all_streams(home: Home, lf: pl.LazyFrame, as_of: date | None = None) -> list[Stream]:
     """Every stream in `lf` with the person's decisions applied."""
     return apply_decisions(find_streams(lf, as_of), load_decisions(home))
@@ -84,16 +111,13 @@ def all_streams(home: Home, lf: pl.LazyFrame, as_of: date | None = None) -> list
 
 def report(home: Home, *, account: str | None = None, as_of: date | None = None,
            include_inactive: bool = False) -> RecurringReport:
-    from moneystory import analysis
-
     # detect on every account, then pick: a card's history split over two account names
     # (one per yearly export) is one stream
-    lf = analysis.transactions(home)
+    lf, judged = history(home, as_of)
     streams = [s for s in all_streams(home, lf, as_of) if account in (None, s.account_id)]
     shown = [s for s in streams if include_inactive or s.active]
     shown.sort(key=lambda s: (not s.active, s.direction != "out", s.next_date or date.max,
                               s.merchant.lower()))
-    judged = as_of or lf.select(pl.col("date").max()).collect().item()
     return RecurringReport(as_of=judged, streams=shown, hidden=len(streams) - len(shown),
                            totals=_totals(streams))
 
@@ -110,11 +134,9 @@ def _totals(streams: list[Stream]) -> list[YearlyTotal]:
 
 def decide(home: Home, stream_ref: str, action: str) -> Stream:
     """Record confirm/dismiss/end for the stream whose id starts with `stream_ref`."""
-    from moneystory import analysis
-
     if action not in ACTIONS:
         raise UsageProblem(f"unknown action {action!r}", hint="use confirm, dismiss or end")
-    streams = all_streams(home, analysis.transactions(home))
+    streams = all_streams(home, history(home)[0])
     matches = [s for s in streams if s.stream_id.startswith(stream_ref.lower())]
     if not matches:
         raise UsageProblem(f"no stream has an id starting with {stream_ref!r}",
