@@ -122,7 +122,7 @@ def test_terminal_output_masks_card_numbers(cli, home_dir: Path, make_parsed) ->
     assert "••7890" in shown
 
 
-def test_transactions_filters(cli_json) -> None:  # type: ignore[no-untyped-def]
+def test_transactions_filters(cli, cli_json) -> None:  # type: ignore[no-untyped-def]
     _imported(cli_json, MARCH, APRIL)
 
     def count(*args: str) -> int:
@@ -134,7 +134,9 @@ def test_transactions_filters(cli_json) -> None:  # type: ignore[no-untyped-def]
     assert count("--from", "2024-04-01") == 4
     assert count("--to", "2024-03-19") == 4
     assert count("--from", "2024-03-18", "--to", "2024-03-18") == 2
-    assert count("--account", "nope") == 0
+    unknown = cli("transactions", "--account", "nope")
+    assert unknown.exit_code == 2
+    assert "Known accounts: chase" in unknown.stderr
     account = cli_json("accounts")["accounts"][0]["account_id"]
     assert count("--account", account) == 12
     assert count("--merchant", "netflix") == 2

@@ -23,10 +23,10 @@ from moneystory.store import Store
 
 FILE_NAME = "recurring.json"
 ACTIONS = {"confirm": "confirmed", "dismiss": "dismissed", "end": "ended"}
-# Streams are judged from the calendar years before the day judged, not from the whole store:
-# three years see an annual charge three times and a price rise, and enriching only them is
-# what keeps `recurring` fast on a decade of statements. The window starts on 1 January, so it
-# (and the enriched window's cache) stays put all year as statements are added.
+# Streams are judged from the years before the day judged, not from the whole store: three
+# years see an annual charge three times and a price rise, and enriching only them is what
+# keeps `recurring` fast on a decade of statements. The window starts on the 1st of a month,
+# so it (and the enriched window's cache) stays put all month as statements are added.
 HISTORY_YEARS = 3
 
 
@@ -91,7 +91,7 @@ def last_date(home: Home) -> date | None:
 
 def history_start(as_of: date) -> date:
     """The first day of the history that streams as of `as_of` are judged from."""
-    return date(as_of.year - HISTORY_YEARS, 1, 1)
+    return date(as_of.year - HISTORY_YEARS, as_of.month, 1)
 
 
 def history(home: Home, as_of: date | None = None) -> tuple[pl.LazyFrame, date | None]:

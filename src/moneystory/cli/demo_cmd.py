@@ -34,13 +34,19 @@ def demo(
     html: Annotated[
         Path, typer.Option("--html", metavar="FILE", help="Where to write the 2023 HTML review.")
     ] = DEFAULT_HTML,
-    no_html: Annotated[bool, typer.Option("--no-html", help="Do not write the HTML page.")]
+    no_html: Annotated[bool, common.flag("--no-html", help="Do not write the HTML page.")]
     = False,
 ) -> None:
     """Import made-up statements (two years, five accounts) and show what moneystory does.
 
     Nothing of yours is read or changed: the demo uses its own temporary store (--home is
     not used), deleted afterwards unless you pass --keep DIR.
+
+    Examples:
+
+      moneystory demo
+
+      moneystory demo --keep ~/demo-home --html review.html
     """
     import time
 
@@ -61,7 +67,8 @@ def demo(
         )
         out.print(f"[dim]Demo store: {escape(str(home.path))}[/]")
         _section(ctx, "Import", None)
-        _run(ctx, home.path, ("import", *map(str, home.files)))
+        # QIF states no currency; --currency fills only rows whose file gives none
+        _run(ctx, home.path, ("import", "--currency", "USD", *map(str, home.files)))
         for step in service.steps(page):
             _section(ctx, step.title, step.note)
             _run_step(ctx, home.path, step)

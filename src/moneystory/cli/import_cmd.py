@@ -13,7 +13,7 @@ from moneystory.cli import common
 if TYPE_CHECKING:
     from moneystory.ingest import FileResult
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+JsonFlag = common.JsonFlag
 
 
 def register(app: typer.Typer) -> None:
@@ -32,11 +32,11 @@ def import_(
     profile: Annotated[
         str | None, typer.Option("--profile", help="Force a bank profile (see `profiles`).")
     ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be imported.")]
-    = False,
-    strict: Annotated[bool, typer.Option("--strict", help="Abort a file on any bad row.")] = False,
+    dry_run: Annotated[bool, common.flag("--dry-run", help="Show what would be imported; write "
+                                         "nothing.")] = False,
+    strict: Annotated[bool, common.flag("--strict", help="Abort a file on any bad row.")] = False,
     include_pending: Annotated[
-        bool, typer.Option("--include-pending", help="Keep pending rows instead of skipping them.")
+        bool, common.flag("--include-pending", help="Keep pending rows instead of skipping them.")
     ] = False,
     currency: Annotated[
         str | None,
@@ -48,6 +48,13 @@ def import_(
     """Import bank exports; each file's format and bank are detected from its content.
 
     Re-importing is always safe: rows already in the store are recognised and skipped.
+    Rows that cannot be read are listed with their line and reason; the rest go in.
+
+    Examples:
+
+      moneystory import ~/Downloads/*.csv ~/Downloads/*.ofx
+
+      moneystory import savings.qif --currency USD --dry-run
     """
     from moneystory import ingest
 
@@ -90,8 +97,9 @@ def _after_import_notices(home: Any, results: list[FileResult]) -> list[str]:
     if not ids:
         return []
     notices: list[str] = []
-    from moneystory import cards, pledges
+    from moneystory import analysis, cards, pledges
 
+    analysis.warm_cache(home)  # the next report then enriches only the rows it reads
     for provider in (cards.import_notices, pledges.import_notices):
         notices.extend(provider(home, ids))
     return notices
@@ -167,7 +175,14 @@ imports_app = typer.Typer(help="List imports, or undo one.", no_args_is_help=Fal
 @imports_app.callback(invoke_without_command=True)
 @common.reports_errors
 def imports(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """List imports, newest last; `imports undo ID` removes one."""
+    """List imports, oldest first; `imports undo ID` removes one.
+
+    Examples:
+
+      moneystory imports
+
+      moneystory imports undo 5d8fcb1d
+    """
     if ctx.invoked_subcommand:
         return
     from moneystory.store import Store
@@ -176,27 +191,12 @@ def imports(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     if as_json:
         common.emit_json({"imports": log.imports})
         return
-    from rich.table import Table
-
     if not log.imports:
         common.out(ctx).print("No imports yet. Try `moneystory import FILE`.")
         return
-    table = Table(box=None, header_style="bold")
-    table.add_column("id", no_wrap=True, min_width=12)  # typed into `imports undo ID`: never cut
-    table.add_column("when", no_wrap=True)
-    table.add_column("file", overflow="fold")
-    table.add_column("format")
-    table.add_column("rows", justify="right")
-    table.add_column("added", justify="right")
-    table.add_column("state")
-    for rec in log.imports:
-        table.add_row(
-            rec["import_id"], rec.get("imported_at", "")[:16].replace("T", " "),
-            Path(rec["file"]).name, rec.get("profile") or rec.get("format") or "",
-            str(rec.get("rows", 0)), str(rec.get("added", 0)),
-            "undone" if rec.get("undone_at") else "",
-        )
-    common.out(ctx).print(table)
+    from moneystory.render.store_text import imports_table
+
+    common.out(ctx).print(imports_table(log.imports))
 
 
 @imports_app.command("undo")
@@ -224,27 +224,26 @@ def undo(
 
 @common.reports_errors
 def accounts(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Accounts in the store with their transaction counts and date spans."""
+    """Accounts in the store with their transaction counts and date spans.
+
+    Examples:
+
+      moneystory accounts
+
+      moneystory accounts --json
+    """
     from moneystory import reports
 
     rows = reports.accounts(common.home(ctx))
     if as_json:
         common.emit_json({"accounts": rows})
         return
-    from rich.table import Table
-
-    from moneystory.render.terminal import mask
-
     if not rows:
         common.out(ctx).print("No accounts yet. Try `moneystory import FILE`.")
         return
-    table = Table("account", "name", "card", "currency", "transactions", "from", "to",
-                  box=None, header_style="bold")
-    for row in rows:
-        table.add_row(row["account_id"], row["name"] or "", mask(row["card_last4"]),
-                      row["currency"] or "", str(row["transactions"]),
-                      str(row["first_date"] or ""), str(row["last_date"] or ""))
-    common.out(ctx).print(table)
+    from moneystory.render.store_text import accounts_table
+
+    common.out(ctx).print(accounts_table(rows))
 
 
 @common.reports_errors
@@ -254,16 +253,28 @@ def transactions(
     start: Annotated[str | None, typer.Option("--from", help="From this date (YYYY-MM-DD).")]
     = None,
     end: Annotated[str | None, typer.Option("--to", help="To this date (YYYY-MM-DD).")] = None,
-    account: Annotated[str | None, typer.Option("--account", help="Only this account.")] = None,
+    account: Annotated[str | None, common.account_option()] = None,
     merchant: Annotated[str | None, typer.Option("--merchant", help="Merchant contains.")] = None,
     category: Annotated[str | None, typer.Option("--category", help="Only this category.")]
     = None,
-    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    as_csv: Annotated[bool, common.flag("--csv", help="Print CSV.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """The transactions, oldest first, with merchant, category and kind."""
+    """The transactions, oldest first, with merchant, category and kind.
+
+    Examples:
+
+      moneystory transactions --year 2023 --category restaurants
+
+      moneystory transactions --merchant netflix --csv > netflix.csv
+    """
     from moneystory import reports
 
+    if as_csv and as_json:
+        from moneystory.errors import UsageProblem
+
+        raise UsageProblem("--csv and --json cannot be used together", hint="choose one")
+    account = common.known_account(ctx, account)
     frame = reports.transactions(
         common.home(ctx), year=year, start=common.parse_date(start, "--from"),
         end=common.parse_date(end, "--to"),
@@ -275,25 +286,27 @@ def transactions(
     if as_csv:
         sys.stdout.write(reports.transactions_csv(frame))
         return
-    from rich.markup import escape
-    from rich.table import Table
-
-    from moneystory.render.terminal import money, money_style
-
-    table = Table("date", "account", "merchant", "category", "amount", box=None,
-                  header_style="bold")
-    for row in frame.iter_rows(named=True):
-        table.add_row(str(row["date"]), row["account_id"], escape(row["merchant"] or ""),
-                      row["category"] or "",
-                      f"[{money_style(row['amount'])}]{money(row['amount'], row['currency'])}[/]")
     out = common.out(ctx)
-    out.print(table)
+    if frame.height == 0:
+        out.print("No transactions match." if common.home(ctx).import_log.exists()
+                  else "No transactions yet. Try `moneystory import FILE`.")
+        return
+    from moneystory.render.store_text import transactions_table
+
+    out.print(transactions_table(frame.iter_rows(named=True)))
     out.print(f"[dim]{frame.height} transactions[/]")
 
 
 @common.reports_errors
 def profiles(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Bank profiles: built-in ones and your own (which take precedence)."""
+    """Bank profiles: built-in ones and your own (which take precedence).
+
+    Examples:
+
+      moneystory profiles
+
+      moneystory import statement.csv --profile ing-de
+    """
     from moneystory.importers.csv import list_profiles
 
     rows = list_profiles(common.home(ctx).profiles_dir)
