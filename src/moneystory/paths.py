@@ -73,7 +73,7 @@ def ensure_private_dir(path: Path) -> Path:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write a file so a crash leaves the old content or the new, never a mix: temp, fsync, rename."""
+    """Write so a crash leaves the old content or the new, never a mix: temp, fsync, rename."""
     ensure_private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from moneystory.errors import DetectionError, StatementError
-from moneystory.importers.base import ImportOptions, Importer, ParsedFile, decode
+from moneystory.importers.base import Importer, ImportOptions, ParsedFile, decode
 
 FORMATS = ("ofx", "camt", "qif", "csv")
 
