@@ -30,7 +30,7 @@ def accounts(home: Home) -> list[dict[str, Any]]:
         .agg(
             transactions=pl.len(), first_date=pl.col("date").min(),
             last_date=pl.col("date").max(), currency=pl.col("currency").mode().first(),
-            card_last4=pl.col("card_last4").drop_nulls().mode().first(),
+            card_last4=pl.col("card_last4").sort_by("date").drop_nulls().last(),  # the newest card
         )
         .sort("account_id")
         .collect()
@@ -44,7 +44,7 @@ def accounts(home: Home) -> list[dict[str, Any]]:
             "institution": info.get("institution"),
             "kind": info.get("kind"),
             "currency": info.get("currency") or row["currency"],
-            "card_last4": info.get("card_last4") or row["card_last4"],
+            "card_last4": row["card_last4"] or info.get("card_last4"),
             "transactions": row["transactions"],
             "first_date": row["first_date"],
             "last_date": row["last_date"],

@@ -90,7 +90,10 @@ BAND_RATIO = (13, 10)  # next distinct amount ≤ 1.3 × the previous one stays 
 AMOUNT_SPREAD = 4  # a band whose largest charge is over 4× its smallest is not a bill
 ANNUAL_WORDS = r"(?i)\b(annual|yearly|jährlich|jahresabo\w*|jahresbeitrag|annuel(le)?|per year)\b"
 # Bought often, never billed on a schedule: two charges here are a coincidence, not a start.
-EVERYDAY_CATEGORIES = ["restaurants", "groceries", "coffee", "transportation"]
+# (Shops too: two Black Fridays a year apart at similar amounts are not an annual plan.)
+EVERYDAY_CATEGORIES = [
+    "restaurants", "groceries", "coffee", "transportation", "general_merchandise",
+]
 EXCLUDED_KINDS = ["transfer", "refund", "atm", "bnpl"]  # BNPL plans belong to analyzers.bnpl
 # Grouped on the merchant as enrichment wrote it (already canonical): lower-casing a million
 # strings would cost more than the whole grouping. `payer` is the account, or one name for
