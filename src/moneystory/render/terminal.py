@@ -26,21 +26,26 @@ def money_style(amount: Decimal | None) -> str:
     return "green" if amount > 0 else "red"
 
 
+def _exact(value: Decimal | int | float) -> Decimal:
+    # pictures are drawn in Decimal too, so money never passes through a float on its way
+    return abs(value if isinstance(value, Decimal) else Decimal(str(value)))
+
+
 def sparkline(values: Sequence[Decimal | int | float]) -> str:
-    nums = [abs(float(v)) for v in values]
-    top = max(nums, default=0.0)
+    nums = [_exact(v) for v in values]
+    top = max(nums, default=Decimal(0))
     if top == 0:
         return SPARKS[0] * len(nums)
-    return "".join(SPARKS[min(len(SPARKS) - 1, int(v / top * (len(SPARKS) - 1) + 0.5))]
-                   for v in nums)
+    steps = len(SPARKS) - 1
+    return "".join(SPARKS[min(steps, int(v / top * steps + Decimal("0.5")))] for v in nums)
 
 
 def bar(value: Decimal | int | float, top: Decimal | int | float, width: int = 24) -> str:
     """A horizontal bar in eighths of a cell."""
     if not top:
         return ""
-    cells = abs(float(value)) / abs(float(top)) * width
-    full, part = int(cells), int((cells - int(cells)) * 8)
+    eighths = round(_exact(value) / _exact(top) * width * 8)
+    full, part = divmod(eighths, 8)
     return "█" * full + ("▏▎▍▌▋▊▉"[part - 1] if part else "")
 
 
