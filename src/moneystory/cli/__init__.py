@@ -65,4 +65,24 @@ _register()
 
 
 def main() -> None:
-    app()
+    """The console script: like `app()`, but a usage error is one sentence, not a panel."""
+    import sys
+
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(prog_name="moneystory", standalone_mode=False)
+    except typer.Abort:
+        sys.stderr.write("Aborted.\n")
+        sys.exit(1)
+    except typer.TyperException as exc:  # the argument parser's own errors (exit code 2)
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `moneystory`: show the help
+            exc.show()  # type: ignore[attr-defined]  # a click UsageError
+            sys.exit(exc.exit_code)
+        ctx = getattr(exc, "ctx", None)
+        where = ctx.command_path if ctx is not None else "moneystory"
+        message = exc.format_message().strip()
+        if not message.endswith((".", "?", "!")):
+            message += "."
+        sys.stderr.write(f"error: {message} Run `{where} --help` for the options.\n")
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -96,23 +96,30 @@ def _separator_counts(lines: list[str], delimiter: str) -> list[int]:
     except stdlib_csv.Error:
         return per_line
     per_record = [len(record) - 1 for record in records if record]
-    return per_record if len(per_record) * 2 >= len(per_line) else per_line
+    if not per_record:
+        return per_line
+    # records spanning lines are fewer than lines; trust them when they agree with each other
+    agreeing = Counter(per_record).most_common(1)[0][1]
+    consistent = len(per_record) >= 2 and agreeing * 5 >= len(per_record) * 4
+    return per_record if consistent or len(per_record) * 2 >= len(per_line) else per_line
 
 
 def sniff_delimiter(lines: list[str]) -> str | None:
     """The delimiter whose count (outside quotes) is the same on the most lines."""
     sample = [line for line in lines if line.strip()][:200]
-    best: tuple[int, int, str] | None = None
+    best: tuple[bool, int, int, str] | None = None
     for delimiter in DELIMITERS:
         counts = _separator_counts(sample, delimiter)
         positive = [c for c in counts if c > 0]
         if not positive:
             continue
         modal, freq = Counter(positive).most_common(1)[0]
-        key = (freq, modal, delimiter)
-        if best is None or key[:2] > best[:2]:
+        # one on every record beats one seen on more lines: a description holding `;` and
+        # newlines must not outvote the commas of the header and the row it belongs to
+        key = (len(positive) == len(counts), freq, modal, delimiter)
+        if best is None or key[:3] > best[:3]:
             best = key
-    return best[2] if best else None
+    return best[3] if best else None
 
 
 # ---------------------------------------------------------------- detection
