@@ -97,9 +97,8 @@ def _after_import_notices(home: Any, results: list[FileResult]) -> list[str]:
     if not ids:
         return []
     notices: list[str] = []
-    from moneystory import analysis, cards, pledges
+    from moneystory import cards, pledges
 
-    analysis.warm_cache(home)  # the next report then enriches only the rows it reads
     for provider in (cards.import_notices, pledges.import_notices):
         notices.extend(provider(home, ids))
     return notices
