@@ -74,7 +74,7 @@ def _year_frame(year: int, rows: int, accounts: int, seed: int) -> pl.DataFrame:
     both = pl.concat([spend, fixed]).head(rows)
     return both.select(
         txn_id=pl.format("y{}-{}", pl.lit(year), pl.int_range(0, pl.len())),
-        content_key=pl.format("k{}-{}", pl.lit(year), pl.int_range(0, pl.len())),
+        content_key=(pl.int_range(0, pl.len()) + year * 10**9).cast(pl.UInt128),
         account_id=pl.format("acct-{}", pl.col("account")),
         card_last4=pl.format("{}", (pl.col("account") * 37 % 9000 + 1000)),
         date=pl.lit(date(year, 1, 1)) + pl.duration(days=pl.col("day")),
@@ -162,7 +162,7 @@ def after_import(home_dir: Path, year: int) -> tuple[float, float, int]:
     import_id = f"extra{len(log.imports)}"
     frame = schema.conform(_year_frame(year, 5000, 3, seed=len(log.imports)).with_columns(
         txn_id=pl.format(import_id + "-{}", pl.int_range(pl.len())),
-        content_key=pl.format(import_id + "k-{}", pl.int_range(pl.len())),
+        content_key=(pl.int_range(pl.len()) + 10**12 + len(log.imports)).cast(pl.UInt128),
         import_id=pl.lit(import_id),
         description=pl.concat_str(pl.col("description"), pl.lit(f" {import_id.upper()}"))),
         schema.STORED)

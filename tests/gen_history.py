@@ -277,7 +277,7 @@ def frame(rows: list[_Row]) -> pl.DataFrame:
         "source_row": list(range(1, n + 1)),
     }
     df = pl.DataFrame(data, schema_overrides={"amount": schema.AMOUNT, "card_last4": pl.String})
-    df = df.with_columns(content_key=pl.col("txn_id"))
+    df = df.with_columns(content_key=pl.col("txn_id").hash().cast(pl.UInt128))
     return schema.conform(df, schema.ENRICHED)
 
 

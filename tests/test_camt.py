@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -11,23 +12,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from moneystory.errors import StatementError
-from moneystory.importers import camt, parse_file
+from moneystory.importers import camt
 from moneystory.importers.base import ImportOptions, ParsedFile
 
+sys.path.insert(0, str(Path(__file__).parent))
+
+from parse_helpers import column, fixture_parser
+
 FIXTURES = Path(__file__).parent / "fixtures" / "camt"
+parse_fixture = fixture_parser(FIXTURES)
 
 
 def parse_bytes(data: bytes) -> ParsedFile:
     return camt.IMPORTER.parse(Path("test.xml"), data, ImportOptions())
-
-
-def parse_fixture(name: str) -> ParsedFile:
-    path = FIXTURES / name
-    return parse_file(path, path.read_bytes(), ImportOptions())
-
-
-def column(parsed: ParsedFile, name: str) -> list[object]:
-    return parsed.frame[name].to_list()
 
 
 @pytest.mark.parametrize("head", [

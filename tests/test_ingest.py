@@ -44,17 +44,24 @@ def _identity(parsed, account: str | None = None) -> pl.DataFrame:  # type: igno
 def test_ids_are_xxh3_128_and_match_the_reference_library() -> None:
     keys = pl.Series(["", "abc", "chase\x1f2024-01-01\x1f-4.5000\x1fUSD\x1fstarbucks", "ünïcödé €"])
     fast = ingest.hash_keys(keys)
-    assert fast.to_list() == ingest.reference_digits(keys).to_list()
-    assert fast[0] == ingest.EMPTY_KEY_DIGITS  # the published XXH3-128 vector for b""
-    assert ingest.EMPTY_KEY_DIGITS == "204254712233039002205064565430793619839"
-    assert all(len(v) == 39 and v.isdigit() for v in fast)
+    assert fast.dtype == pl.UInt128
+    assert fast.to_list() == ingest.reference_hashes(keys).to_list()
+    assert fast[0] == ingest.EMPTY_KEY_HASH  # the published XXH3-128 vector for b""
+    assert ingest.EMPTY_KEY_HASH == 204254712233039002205064565430793619839
+
+
+def test_txn_ids_are_the_last_20_digits_zero_padded() -> None:
+    hashes = pl.Series([ingest.EMPTY_KEY_HASH, 7, 10**20 + 42, 2**128 - 1], dtype=pl.UInt128)
+    assert ingest.txn_digits(hashes).to_list() == [
+        str(ingest.EMPTY_KEY_HASH)[-20:], "00000000000000000007", "00000000000000000042",
+        str(2**128 - 1)[-20:]]
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.text(max_size=40), min_size=1, max_size=30))
 def test_plugin_and_reference_agree_on_any_text(texts: list[str]) -> None:
     keys = pl.Series(texts, dtype=pl.String)
-    assert ingest.hash_keys(keys).to_list() == ingest.reference_digits(keys).to_list()
+    assert ingest.hash_keys(keys).to_list() == ingest.reference_hashes(keys).to_list()
 
 
 def test_the_fallback_gives_the_same_ids(make_parsed, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -12,24 +13,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from moneystory.errors import StatementError
-from moneystory.importers import ofx, parse_file
+from moneystory.importers import ofx
 from moneystory.importers.base import ImportOptions, ParsedFile
 
+sys.path.insert(0, str(Path(__file__).parent))
+
+from parse_helpers import column, fixture_parser
+
 FIXTURES = Path(__file__).parent / "fixtures" / "ofx"
+parse_fixture = fixture_parser(FIXTURES)
 
 
 def parse_text(text: str | bytes, name: str = "test.ofx") -> ParsedFile:
     data = text.encode() if isinstance(text, str) else text
     return ofx.IMPORTER.parse(Path(name), data, ImportOptions())
-
-
-def parse_fixture(name: str) -> ParsedFile:
-    path = FIXTURES / name
-    return parse_file(path, path.read_bytes(), ImportOptions())
-
-
-def column(parsed: ParsedFile, name: str) -> list[object]:
-    return parsed.frame[name].to_list()
 
 
 # ---------------------------------------------------------------- detection

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import zlib
 from datetime import date, timedelta
 from decimal import Decimal as D
 from pathlib import Path
@@ -23,7 +24,8 @@ def seed(home_dir: Path, rows: list[tuple[str, str, str, str]], import_id: str =
     """Write (account, date, amount, description) rows straight into the store as one batch."""
     frame = pl.DataFrame({
         "txn_id": [f"{import_id}-{i}" for i in range(len(rows))],
-        "content_key": [f"{import_id}-{i}" for i in range(len(rows))],
+        "content_key": pl.Series([zlib.crc32(import_id.encode()) * 2**32 + i
+                                  for i in range(len(rows))], dtype=pl.UInt128),
         "account_id": [r[0] for r in rows],
         "date": [date.fromisoformat(r[1]) for r in rows],
         "amount": [D(r[2]) for r in rows],

@@ -24,14 +24,9 @@ from moneystory.analyzers.card_holders import (
     track_replacement,
 )
 from moneystory.errors import ConfigError, MoneystoryError, UsageProblem
+from moneystory.masking import mask
 from moneystory.paths import Home, atomic_write_text
 from moneystory.store import Store
-
-FILE_NAME = "cards.json"
-
-
-def _mask(card: str) -> str:
-    return f"••{card[-4:]}"
 
 
 def _digits(text: str, option: str) -> str:
@@ -88,7 +83,7 @@ def resolve(home: Home, lf: pl.LazyFrame, card: str | None, account: str | None,
 
 def _choices(cards: dict[str, list[str]], lf: pl.LazyFrame, option: str) -> str:
     if cards:
-        listed = ", ".join(f"{_mask(c)} ({', '.join(ids)})" for c, ids in cards.items())
+        listed = ", ".join(f"{mask(c)} ({', '.join(ids)})" for c, ids in cards.items())
         return f"pass {option} LAST4, one of: {listed}"
     accounts = lf.select(pl.col("account_id").unique().sort()).collect().to_series().to_list()
     return f"pass --account NAME, one of: {', '.join(accounts)}"
@@ -128,7 +123,7 @@ def _holders(home: Home, lf: pl.LazyFrame, card: str | None, account_ids: list[s
 
 # ------------------------------------------------------------------------ the replacement
 def _path(home: Home) -> Path:
-    return home.state / FILE_NAME
+    return home.card_change_file
 
 
 def _load(home: Home) -> dict[str, Any]:
@@ -217,9 +212,9 @@ def import_notices(home: Home, import_ids: list[str]) -> list[str]:
         if holder.state == previous:
             continue
         if holder.state == "updated":
-            lines.append(f"{holder.merchant} moved to card {_mask(current.new_card)} {progress}")
+            lines.append(f"{holder.merchant} moved to card {mask(current.new_card)} {progress}")
         elif holder.state == "overdue":
-            lines.append(f"{holder.merchant} is overdue on card {_mask(current.new_card)}: "
+            lines.append(f"{holder.merchant} is overdue on card {mask(current.new_card)}: "
                          f"{holder.note}")
         elif holder.state == "stopped":
             lines.append(f"{holder.merchant} seems to have stopped: {holder.note}")

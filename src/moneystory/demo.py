@@ -85,11 +85,10 @@ def open_home(keep: Path | None = None) -> DemoHome:
 
 @dataclass(frozen=True)
 class Step:
-    """One real command the demo runs, with what to try when this version lacks an option."""
+    """One real command the demo runs, under a heading, with an optional note below it."""
 
     title: str
     args: tuple[str, ...]
-    fallbacks: tuple[tuple[str, ...], ...] = ()
     note: str = ""
 
 
@@ -98,16 +97,14 @@ def steps(html: Path | None) -> list[Step]:
     review = ("review", str(REVIEW_YEAR))
     return [
         Step("Accounts", ("accounts",)),
-        Step(f"The {REVIEW_YEAR} story", (*review, "--html", str(html)) if html else review,
-             fallbacks=(review,) if html else ()),
+        Step(f"The {REVIEW_YEAR} story", (*review, "--html", str(html)) if html else review),
         Step("Recurring payments", ("recurring",)),
         Step(f"Card …{LOST_CARD} was lost on {REPLACED_ON}: who holds it",
              ("card-changed", "--card", LOST_CARD, "--as-of", REPLACED_ON),
              note="Ranked by the next charge: tell these merchants the new card first."),
         # Recording the replacement prints the status checklist as of the newest data.
         Step(f"The replacement card …{NEW_CARD}: which merchants have moved",
-             ("card-changed", "--new", NEW_CARD, "--old", LOST_CARD, "--on", REPLACED_ON),
-             fallbacks=(("card-changed", "--new", NEW_CARD, "--old", LOST_CARD),)),
+             ("card-changed", "--new", NEW_CARD, "--old", LOST_CARD, "--on", REPLACED_ON)),
         Step(f"A pledge: no new buy-now-pay-later credit from {PLEDGE_FROM}",
              ("optout", "--from", PLEDGE_FROM, "--yes")),
         Step("Pledge check", ("check",),

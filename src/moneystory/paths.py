@@ -51,6 +51,14 @@ class Home:
         """User decisions that must survive re-imports (pledges, card changes, stream labels)."""
         return self.data / "state"
 
+    @property
+    def card_change_file(self) -> Path:
+        return self.state / "cards.json"
+
+    @property
+    def pledge_file(self) -> Path:
+        return self.state / "pledge.json"
+
 
 def resolve_home(home: str | Path | None = None) -> Home:
     chosen = home or os.environ.get("MONEYSTORY_HOME")
@@ -86,15 +94,15 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    fsync_dir(path.parent)
+    fsync_path(path.parent)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def fsync_dir(path: Path) -> None:
-    """Make a rename in `path` durable."""
+def fsync_path(path: Path) -> None:
+    """Flush a file's content, or the renames in a folder, to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

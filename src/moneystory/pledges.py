@@ -40,7 +40,6 @@ from moneystory.money import format_money
 from moneystory.paths import Home, atomic_write_text
 from moneystory.store import Store
 
-FILE_NAME = "pledge.json"
 MAX_COOLING_OFF_DAYS = 365
 DEFAULT_COOLING_OFF_DAYS = 2  # as UK banks' gambling blocks use (48 hours)
 # How far before a pledge its rows are read: the legacy plans (begun before it, still running)
@@ -114,7 +113,7 @@ def now_utc() -> datetime:
 
 # -------------------------------------------------------------------------------------- storage
 def load(home: Home) -> PledgeBook:
-    path = home.state / FILE_NAME
+    path = home.pledge_file
     if not path.exists():
         return PledgeBook()
     try:
@@ -127,7 +126,7 @@ def load(home: Home) -> PledgeBook:
 
 def _save(home: Home, book: PledgeBook) -> None:
     text = json.dumps(book.model_dump(mode="json"), indent=1, ensure_ascii=False)
-    atomic_write_text(home.state / FILE_NAME, text + "\n")
+    atomic_write_text(home.pledge_file, text + "\n")
 
 
 P = ParamSpec("P")

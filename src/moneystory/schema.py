@@ -32,7 +32,7 @@ RAW: dict[str, pl.DataType] = {
 
 STORED: dict[str, pl.DataType] = {
     "txn_id": pl.String(),
-    "content_key": pl.String(),
+    "content_key": pl.UInt128(),  # XXH3-128 of the content key (ingest.with_identity)
     "account_id": pl.String(),
     "card_last4": pl.String(),
     "date": pl.Date(),

@@ -11,6 +11,7 @@ as-of day and the pledge adherence. Asking again for the same review reads it ba
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import polars as pl
@@ -51,13 +52,13 @@ def year_review(
     lf = window.lazy()
     # The window is in memory and every analyzer query is small: polars' in-memory engine
     # runs them 15-25 % faster here than its default streaming engine (measured at 2M rows).
-    with pl.Config(engine_affinity="in-memory"):
-        model = review.review_year(
-            lf, year,
-            streams=recurring.find_streams(lf, as_of),
-            bnpl=bnpl.find_bnpl(lf, as_of),
-            pledge=pledge,
-        )
+    # The recurring and BNPL analyzers are independent: side by side in two threads (polars
+    # releases the GIL) they keep both cores busy through each other's serial stretches.
+    with pl.Config(engine_affinity="in-memory"), ThreadPoolExecutor(max_workers=2) as pool:
+        streams = pool.submit(recurring.find_streams, lf, as_of)
+        plans = pool.submit(bnpl.find_bnpl, lf, as_of)
+        model = review.review_year(lf, year, streams=streams.result(), bnpl=plans.result(),
+                                   pledge=pledge)
     analysis.cache_report(home, key, model.model_dump_json())
     return model
 

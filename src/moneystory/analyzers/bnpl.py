@@ -15,7 +15,9 @@ works whatever the enrichment did with `kind` and `merchant`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import operator
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -25,7 +27,7 @@ from typing import Any, cast
 import polars as pl
 from pydantic import BaseModel, Field
 
-from moneystory.enrich.bnpl import Schedule, bnpl_columns, catalogue, gather_per_distinct
+from moneystory.enrich.bnpl import DISTINCT_SEED, Schedule, bnpl_columns, catalogue
 from moneystory.money import for_display
 
 POSSIBLE = "possible instalment plan"
@@ -93,19 +95,22 @@ def find_bnpl(lf: pl.LazyFrame, as_of: date | None = None) -> BnplReport:
     """BNPL transactions grouped into plans, from an ENRICHED LazyFrame."""
     if as_of is not None:
         lf = lf.filter(pl.col("date") <= as_of)  # as it stood that day
-    frame = _outflows(lf)
-    if frame.is_empty():
+    rows, texts = _outflows(lf)
+    if rows.is_empty():
         return BnplReport()
-    as_of = as_of or cast(date, frame["date"].max())  # default: the last day in the data
-    named = frame.filter(pl.col("bnpl_provider").is_not_null() & ~pl.col("bnpl_refund_text"))
+    as_of = as_of or cast(date, rows["date"].max())  # default: the last day in the data
+    provider = pl.col("bnpl_provider")
+    named = _rows_of(rows, texts, provider.is_not_null() & ~pl.col("bnpl_refund_text"))
     fees = named.filter(pl.col("bnpl_late_fee"))
+    unnamed = _rows_of(rows, texts, provider.is_null() & pl.col("payee_id").is_not_null(),
+                       ["payee_id"])
     plans = [*_named_plans(named.filter(~pl.col("bnpl_late_fee")), as_of),
-             *_schedule_plans(frame.filter(pl.col("bnpl_provider").is_null()), as_of)]
+             *_schedule_plans(unnamed, as_of)]
     _mark_plans_older_than_the_data(plans, lf)
     plans.sort(key=lambda p: (p.first_date, p.account_id, p.plan_id))
     return BnplReport(
         plans=plans,
-        late_fees=for_display(-sum(fees["amount"].to_list(), Decimal(0)), _currency(frame)),
+        late_fees=for_display(-sum(fees["amount"].to_list(), Decimal(0)), _currency(fees)),
         late_fee_txn_ids=fees["txn_id"].to_list(),
     )
 
@@ -125,25 +130,51 @@ def _mark_plans_older_than_the_data(plans: list[BnplPlan], lf: pl.LazyFrame) -> 
 
 
 def _currency(frame: pl.DataFrame) -> str | None:
+    """The currency most of these rows are in (the late fees': a few rows)."""
     modes = frame["currency"].drop_nulls().mode()
     return str(modes[0]) if len(modes) else None
 
 
-def _outflows(lf: pl.LazyFrame) -> pl.DataFrame:
+def _outflows(lf: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The money going out, each row with `_t`: its row in the second frame, which holds
+    the text facts of each distinct (description, payee) — provider, late fee, refund text,
+    shop, "Rate 3 von 4" markers and `payee_id` (null for no payee).
+
+    The text work runs once per distinct text (a few thousand, not millions), and only a
+    UInt32 goes back to every row: gathering the text columns themselves onto 2M rows cost
+    more than everything else here."""
     columns = ["txn_id", "account_id", "card_last4", "date", "amount", "currency", "description",
                "merchant", "kind"]
     present = lf.collect_schema().names()
     lf = lf.with_columns([pl.lit(None, dtype=pl.String).alias(c)
                           for c in ("merchant", "kind", "card_last4") if c not in present])
-    rows = lf.select(columns).filter(pl.col("amount") < 0).with_columns(
-        _payee=pl.coalesce("merchant", "description")).collect()
-    # the text work once per distinct (description, payee): a few thousand, not millions
-    return gather_per_distinct(
-        rows, ["description", "_payee"], **bnpl_columns("description"),
-        shop=_shop(pl.col("description")), marker_n=_marker(pl.col("description"), "n"),
-        marker_total=_marker(pl.col("description"), "total"),
-        payee=_payee_key(pl.col("_payee")),
-    ).drop("_payee")  # sorted later, on the few rows that can form plans
+    rows = lf.select(columns).filter(pl.col("amount") < 0).collect()
+    payee = pl.coalesce("merchant", "description")
+    hashed = rows.select(_h=pl.struct("description", payee.alias("_p")).hash(DISTINCT_SEED))["_h"]
+    texts = (
+        rows.select("description", _p=payee).with_columns(_h=hashed)
+        .unique("_h", maintain_order=True)
+        .with_columns(**bnpl_columns("description"), shop=_shop(pl.col("description")),
+                      marker_n=_marker(pl.col("description"), "n"),
+                      marker_total=_marker(pl.col("description"), "total"),
+                      payee=_payee_key(pl.col("_p")), _t=pl.int_range(pl.len(), dtype=pl.UInt32))
+        .with_columns(payee_id=pl.when(pl.col("payee") != "")
+                      .then(pl.col("payee").rank("dense").cast(pl.UInt32)))
+        .drop("_p")
+    )
+    index = hashed.replace_strict(texts["_h"], texts["_t"], return_dtype=pl.UInt32)
+    return rows.with_columns(_t=index), texts.drop("_h")
+
+
+def _rows_of(rows: pl.DataFrame, texts: pl.DataFrame, which: pl.Expr,
+             facts: list[str] | None = None) -> pl.DataFrame:
+    """The rows whose text satisfies `which`, with their text's `facts` (default: all).
+
+    Both by the text's index (`_t` is its row in `texts`): a join of millions of rows, even
+    on a UInt32, cost ten times more than these gathers."""
+    facts = facts or [c for c in texts.columns if c not in ("_t", "description")]
+    kept = rows.filter(texts.select(which.fill_null(False)).to_series().gather(rows["_t"]))
+    return kept.with_columns([texts[c].gather(kept["_t"]) for c in facts]).drop("_t")
 
 
 # Words after which a descriptor stops naming the shop ("KLARNA*ZALANDO Rate 3 von 4 ...").
@@ -209,12 +240,13 @@ def _groups(frame: pl.DataFrame, keys: list[str],
 
     One aggregation, then plain lists: per-group DataFrame calls cost ~1 ms each.
     """
+    optional = [pl.col("shop").first(), pl.col("marker_total").max(),
+                pl.col("marker_n").first()] if "shop" in frame.columns else []
     grouped = (
         frame.group_by(keys, maintain_order=True)
         .agg(pl.col("txn_id"), pl.col("date"),
              pl.col("card_last4").drop_nulls().last(), pl.col("merchant").first(),
-             pl.col("description").first(), pl.col("shop").first(),
-             pl.col("marker_total").max(), pl.col("marker_n").first())
+             pl.col("description").first(), *optional)
         .filter(pl.col("txn_id").list.len() >= min_rows)
     )
     for row in grouped.iter_rows(named=True):
@@ -275,25 +307,20 @@ def _plan(row: dict[str, object], chain: list[_Charge], schedule: Schedule, as_o
 
 # ---------------------------------------------------------------------------------- by schedule
 def _schedule_plans(frame: pl.DataFrame, as_of: date) -> Iterator[BnplPlan]:
-    frame = frame.filter(~pl.col("kind").fill_null("").is_in(_NOT_PLAN_KINDS)
-                         & (pl.col("payee") != ""))
-    keys = ["account_id", "currency", "payee", "amount"]
-    # Vectorised sieve before any Python: a group (hashed keys: far faster than four columns)
-    # needs 3+ charges and enough gaps of one shape to hold a run.
-    frame = frame.with_columns(_key=pl.struct(keys).hash())
-    repeated = frame.filter(pl.len().over("_key") >= min(s[0] for s in _SHAPES))
+    frame = frame.filter(~pl.col("kind").fill_null("").is_in(_NOT_PLAN_KINDS))
+    keys = ["account_id", "currency", "payee_id", "amount"]
+    # Vectorised sieve before any Python: a group needs 3+ charges and enough gaps of one
+    # shape to hold a run.
+    repeated = _repeated(frame, keys, min(s[0] for s in _SHAPES))
     gap = pl.col("date").diff().dt.total_days()
     regular = pl.any_horizontal([(gap - days).abs().le(tolerance).sum().ge(count - 1)
                                  for count, days, tolerance, _ in _SHAPES])
-    candidates = repeated.sort("date", "txn_id").filter(regular.over("_key"))
+    candidates = repeated.sort("date", "txn_id").filter(regular.over(keys))
     runs = [(first, chain, shape) for first, charges in _groups(candidates, keys, min_rows=3)
             for chain, shape in _exact_runs(charges)]
-    if not runs:
-        return
-    purchases = _PurchaseIndex(frame.join(candidates.select("account_id", "payee").unique(),
-                                          on=["account_id", "payee"], how="semi"))
-    for first, chain, (count, days, _, needs_purchase) in runs:
-        purchase = purchases.near(first, chain[0])
+    purchases = _purchases_near(frame, [(first, chain[0]) for first, chain, _ in runs])
+    for number, (first, chain, (count, days, _, needs_purchase)) in enumerate(runs):
+        purchase = purchases.get(number)
         if needs_purchase and purchase is None:
             continue
         yield _plan(first, chain, Schedule(count=count, days=days), as_of,
@@ -301,6 +328,45 @@ def _schedule_plans(frame: pl.DataFrame, as_of: date) -> Iterator[BnplPlan]:
                     rule=f"schedule: {count} × {days} days",
                     merchant=first["merchant"] or first["description"],
                     purchase_txn_id=purchase)
+
+
+def _repeated(frame: pl.DataFrame, keys: list[str], times: int) -> pl.DataFrame:
+    """The rows whose `keys` occur at least `times` times.
+
+    Sieved on a 64-bit mix of the keys' hashes, sorted: a value equal to the one `times - 1`
+    places before it occurs that often (3x faster than a count over the keys). A collision
+    only lets a few more rows through: the groups are formed on the keys themselves."""
+    mixed = frame.select(functools.reduce(operator.xor, [
+        (pl.col(c).to_physical() if c == "amount" else pl.col(c)).hash(seed)
+        for seed, c in enumerate(keys)]))
+    ordered = mixed.to_series().sort()
+    often = ordered.filter(ordered == ordered.shift(times - 1)).unique()
+    return frame.filter(mixed.to_series().is_in(often.implode()))
+
+
+def _purchases_near(frame: pl.DataFrame, starts: list[tuple[dict[str, Any], _Charge]]
+                    ) -> dict[int, str]:
+    """For each (group, first instalment): the earliest charge of a different amount at the
+    same account and payee, on or up to _PURCHASE_WINDOW days before it (by position)."""
+    if not starts:
+        return {}
+    wanted = pl.DataFrame({
+        "_run": list(range(len(starts))),
+        "account_id": [group["account_id"] for group, _ in starts],
+        "payee_id": [group["payee_id"] for group, _ in starts],
+        "_start": [charge.day for _, charge in starts],
+        "_amount": [group["amount"] for group, _ in starts],
+    }, schema_overrides={"payee_id": pl.UInt32, "_amount": frame.schema["amount"]})
+    near = (
+        frame.select("account_id", "payee_id", "date", "amount", "txn_id")
+        .join(wanted, on=["account_id", "payee_id"])
+        .filter(pl.col("date").is_between(
+            pl.col("_start") - pl.duration(days=_PURCHASE_WINDOW), pl.col("_start"))
+            & (pl.col("amount") != pl.col("_amount")))
+        .sort("date", "txn_id")
+        .group_by("_run", maintain_order=True).first()
+    )
+    return dict(zip(near["_run"].to_list(), near["txn_id"].to_list(), strict=True))
 
 
 def _exact_runs(
@@ -318,20 +384,3 @@ def _exact_runs(
             if len(run) == count:
                 yield run, shape
             run = [charge] if charge is not None else []
-
-
-class _PurchaseIndex:
-    """Charges per (account, payee), built once and only when a schedule run was found."""
-
-    def __init__(self, frame: pl.DataFrame) -> None:
-        self._by_payee: dict[tuple[str, str], list[tuple[date, Decimal, str]]] = {}
-        for row in frame.select("account_id", "payee", "date", "amount", "txn_id").iter_rows():
-            self._by_payee.setdefault((row[0], row[1]), []).append((row[2], row[3], row[4]))
-
-    def near(self, group: dict[str, Any], start: _Charge) -> str | None:
-        """A different-amount charge at the same payee on or just before the first instalment."""
-        earliest = start.day - timedelta(days=_PURCHASE_WINDOW)
-        for day, amount, txn_id in self._by_payee.get((group["account_id"], group["payee"]), []):
-            if earliest <= day <= start.day and amount != group["amount"]:
-                return txn_id
-        return None

@@ -1,20 +1,17 @@
 """`demo`: import the bundled examples into a throwaway home and run the real commands on them.
 
 Each step runs the actual command in-process (the same code a person would run), so the demo
-shows exactly what those commands print; a command this version does not have yet is skipped.
+shows exactly what those commands print.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from moneystory.cli import common
-
-if TYPE_CHECKING:
-    from moneystory.demo import Step
 
 DEFAULT_HTML = Path("moneystory-review-2023.html")
 
@@ -71,7 +68,7 @@ def demo(
         _run(ctx, home.path, ("import", "--currency", "USD", *map(str, home.files)))
         for step in service.steps(page):
             _section(ctx, step.title, step.note)
-            _run_step(ctx, home.path, step)
+            _run(ctx, home.path, step.args)
         if page is not None and page.exists() and page.stat().st_mtime >= started - 1:
             out.print(f"\n[bold]The 2023 review as a page:[/] {escape(str(page))}")
         if home.keep:
@@ -90,39 +87,16 @@ def _section(ctx: typer.Context, title: str, note: str | None) -> None:
         out.print(f"[dim]{note}[/]")
 
 
-def _run_step(ctx: typer.Context, home: Path, step: Step) -> None:
-    """Run a step; when this version lacks an option, try the step's simpler forms."""
-    candidates = (step.args, *step.fallbacks)
-    for number, args in enumerate(candidates, start=1):
-        if _run(ctx, home, args, quiet_usage=number < len(candidates)) != "usage":
-            return
-
-
-def _run(ctx: typer.Context, home: Path, args: tuple[str, ...], *,
-         quiet_usage: bool = False) -> str:
-    """Invoke `moneystory --home HOME ARGS` in this process; report skips and exit codes."""
+def _run(ctx: typer.Context, home: Path, args: tuple[str, ...]) -> None:
+    """Invoke `moneystory --home HOME ARGS` in this process; say when it exits non-zero."""
     from moneystory.cli import app
 
     command = typer.main.get_command(app)
-    out = common.out(ctx)
-    known = getattr(command, "commands", {})
-    if args[0] not in known:
-        out.print(f"[dim](skipped: `moneystory {args[0]}` is not in this version yet)[/]")
-        return "missing"
     root = ["--home", str(home)] + (["--no-color"] if common.state(ctx).no_color else [])
-    try:
-        code = command.main(args=[*root, *args], prog_name="moneystory", standalone_mode=False)
-    except typer.TyperException as exc:  # a usage error: this version lacks an option
-        if exc.exit_code == 2 and quiet_usage:
-            return "usage"
-        out.print(f"[dim](skipped `moneystory {' '.join(args[:2])}`: "
-                  f"{exc.format_message()})[/]")
-        return "usage"
-    except typer.Abort:
-        out.print("[dim](skipped: the command asked a question the demo cannot answer)[/]")
-        return "aborted"
+    # standalone_mode=False: a command's exit code comes back instead of ending the demo
+    code = command.main(args=[*root, *args], prog_name="moneystory", standalone_mode=False)
+    out = common.out(ctx)
     if code == 3 and args[0] == "check":
         out.print("[dim](exit code 3: a pledge is broken, as the story has it)[/]")
     elif isinstance(code, int) and code not in (0, 3):
         out.print(f"[dim](`moneystory {args[0]}` ended with exit code {code})[/]")
-    return "ok"

@@ -94,8 +94,8 @@ def import_(
 def _after_import_notices(home: Any, results: list[FileResult]) -> list[str]:
     """One-line notices from features that watch imports (card change, pledge)."""
     ids = [r.import_id for r in results if r.import_id]
-    if not ids:
-        return []
+    if not ids or not (home.card_change_file.exists() or home.pledge_file.exists()):
+        return []  # nothing watches imports: not even worth loading those services
     notices: list[str] = []
     from moneystory import cards, pledges
 

@@ -329,13 +329,14 @@ def constant(value: object, n: int, dtype: PolarsType) -> pl.Series:
 
 def _cleaned(frame: pl.DataFrame, cells: list[str], texts: set[str]) -> pl.DataFrame:
     """The used cells stripped, empty ones null, and the `texts` cells (descriptions, memos)
-    whitespace-squashed as well: one pass over those columns, run by polars in parallel
-    while the file's columns are still in chunks. (`replace("", None)` names each column
+    whitespace-squashed as well, plus `_blank` (no used cell at all): one pass over those
+    columns, run by polars in parallel while the file's columns are still in chunks (lazily:
+    the eager call was 20-40 % slower on 1M rows). (`replace("", None)` names each column
     once; a when/then computed the strip twice.)"""
-    return frame.with_columns([
+    return frame.lazy().with_columns([
         squash_expr(pl.col(c)) if c in texts else pl.col(c).str.strip_chars().replace("", None)
         for c in cells
-    ])
+    ]).with_columns(_blank=pl.all_horizontal([pl.col(c).is_null() for c in cells])).collect()
 
 
 def _text(frame: pl.DataFrame, name: str) -> pl.Series:
@@ -350,6 +351,8 @@ def _joined(frame: pl.DataFrame, names: list[str], squashed: set[str]) -> pl.Ser
     gives squashed text."""
     if not names:
         return constant(None, frame.height, pl.String)
+    if len(names) == 1 and names[0] in squashed:  # the usual single description column
+        return _text(frame, names[0])
     joined = frame.select(
         pl.concat_str([pl.col(n) if n in frame.columns else pl.lit(None, pl.String)
                        for n in names], separator=" ", ignore_nulls=True)
@@ -464,8 +467,7 @@ def convert(frame: pl.DataFrame, layout: Layout, path: Path,
     # Text-only columns are squashed while cleaning; one that also serves another role
     # (a status, a skip rule) keeps its spacing there and is squashed when joined.
     texts = text_columns - role_columns
-    frame = _cleaned(frame, present, texts).with_columns(
-        _blank=pl.all_horizontal([pl.col(c).is_null() for c in present]))
+    frame = _cleaned(frame, present, texts)
     day_first = (profile.country or "").upper() not in MONTH_FIRST_COUNTRIES
     date_raw = _text(frame, names["date"])
     if cols.date_fallback is not None:

@@ -11,6 +11,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 
+from moneystory.masking import mask as mask  # re-exported: renderers use it from here
 from moneystory.money import format_money
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -47,14 +48,6 @@ def bar(value: Decimal | int | float, top: Decimal | int | float, width: int = 2
     eighths = round(_exact(value) / _exact(top) * width * 8)
     full, part = divmod(eighths, 8)
     return "█" * full + ("▏▎▍▌▋▊▉"[part - 1] if part else "")
-
-
-def mask(number: str | None) -> str:
-    """Card and account numbers: last 4 only."""
-    if not number:
-        return ""
-    tail = number[-4:]
-    return f"••{tail}"
 
 
 # ------------------------------------------------------------------------ tables that fit
