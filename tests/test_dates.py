@@ -69,3 +69,57 @@ def test_no_format_at_all() -> None:
     result = parse_dates(pl.Series(["hello", "world"]))
     assert result.format is None
     assert result.failed == [0, 1]
+
+
+# ------------------------------------------------ two-digit years: the century from the data
+
+TODAY = date(2026, 12, 1)
+
+
+def test_turn_of_the_century_in_one_file_is_one_run_of_years() -> None:
+    result = parse_dates(pl.Series(["28/12/99", "31/12/99", "01/01/00", "03/01/00"]),
+                         today=TODAY)
+    assert result.dates.to_list() == [date(1999, 12, 28), date(1999, 12, 31),
+                                      date(2000, 1, 1), date(2000, 1, 3)]
+    assert result.failed == []
+
+
+def test_a_file_of_old_dates_stays_in_its_decade() -> None:
+    result = parse_dates(pl.Series(["03.05.85", "28.06.85", "02.01.86"]), today=TODAY)
+    assert result.dates.to_list() == [date(1985, 5, 3), date(1985, 6, 28), date(1986, 1, 2)]
+
+
+def test_a_year_the_fixed_pivot_put_in_the_future_is_read_in_the_past() -> None:
+    # polars' %y pivot reads '69 as 2069; no statement is dated 43 years ahead
+    assert parse_dates(pl.Series(["01/06/69"]), today=TODAY).dates[0] == date(1969, 6, 1)
+
+
+def test_recent_two_digit_years_stay_in_this_century() -> None:
+    result = parse_dates(pl.Series(["10 Nov 26", "28 Nov 26"]), today=TODAY)
+    assert result.dates.to_list() == [date(2026, 11, 10), date(2026, 11, 28)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [("15/01/27", date(2027, 1, 15)),
+                                                ("15/06/27", date(1927, 6, 15))])
+def test_never_after_today_beyond_a_small_margin(text: str, expected: date) -> None:
+    # scheduled payments six weeks ahead are plausible; half a year ahead is not
+    assert parse_dates(pl.Series([text]), today=TODAY).dates[0] == expected
+
+
+def test_the_whole_column_moves_together_next_to_a_century_turn() -> None:
+    result = parse_dates(pl.Series(["30/12/99", "31/12/99", "01/01/00"]),
+                         today=date(2099, 12, 31))
+    assert [d.year for d in result.dates.to_list()] == [2099, 2099, 2100]
+    result = parse_dates(pl.Series(["30/12/99", "02/01/00"]), today=date(2000, 1, 15))
+    assert [d.year for d in result.dates.to_list()] == [1999, 2000]
+
+
+def test_a_29_february_that_the_chosen_century_lacks_is_unreadable() -> None:
+    result = parse_dates(pl.Series(["28/02/00", "29/02/00"]), today=date(2150, 1, 1))
+    assert result.dates.to_list() == [date(2100, 2, 28), None]
+    assert result.failed == [1]
+
+
+def test_four_digit_years_are_never_moved() -> None:
+    assert parse_dates(pl.Series(["01/06/1969"]), today=TODAY).dates[0] == date(1969, 6, 1)
+    assert parse_dates(pl.Series(["01/06/2069"]), today=TODAY).dates[0] == date(2069, 6, 1)

@@ -5,11 +5,16 @@ format wins, then the order the locale implies (day first outside the US), so `0
 is never read one way on one row and the other way on the next. One `26/06/2026` anywhere
 settles DD/MM for the whole file. Times and offsets after the date are dropped without any
 time-zone shift: the bank's calendar date is what it printed.
+
+Two-digit years get their century from the data, not from a fixed pivot: a statement's dates
+are recent and contiguous, so the column's years are read as one unbroken run (`99` then `00`
+is 1999 then 2000) placed as late as it can be without ending after today plus a small margin.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import polars as pl
 
@@ -42,6 +47,10 @@ CANDIDATES: tuple[tuple[str, str], ...] = (
     ("%B %d, %Y", rf"^[A-Za-z]{{4,9}} {_D}, {_Y4}$"),
 )
 _FORMATS = dict(CANDIDATES)
+
+# How far past today a statement's newest date may lie (scheduled payments, value dates) before
+# a two-digit year is read a century earlier.
+FUTURE_MARGIN = timedelta(days=62)
 
 # Countries whose banks write the month first.
 MONTH_FIRST_COUNTRIES = {"US", "PH", "FM", "PW", "MH"}
@@ -95,14 +104,53 @@ def choose_format(values: pl.Series, prefer: str | None = None,
     return (by_locale or tied)[0]
 
 
+def _run_start(two_digit_years: list[int]) -> int:
+    """Where the column's run of years begins on the 100-year circle: just after the widest
+    gap between the years present ({99, 0, 1} begins at 99; {18, 19} at 18)."""
+    ordered = sorted(two_digit_years)
+    following = ordered[1:] + ordered[:1]
+    gaps = [((after - year) % 100 or 100, after)
+            for year, after in zip(ordered, following, strict=True)]
+    return max(gaps)[1]
+
+
+def _in_century_run(dates: pl.Series, first_year: int) -> pl.Series:
+    """Each date moved to the year of its run that starts in `first_year` (a full year): the
+    run's n-th year is first_year + n. A 29 February that does not exist there becomes null."""
+    frame = pl.DataFrame({"d": dates})
+    offset = (pl.col("d").dt.year() - first_year) % 100
+    year = pl.lit(first_year) + offset
+    text = pl.format("{}-{}-{}", year, pl.col("d").dt.month(), pl.col("d").dt.day())
+    return frame.select(text.str.to_date("%Y-%m-%d", strict=False)).to_series()
+
+
+def two_digit_centuries(dates: pl.Series, today: date | None = None) -> pl.Series:
+    """Dates read with `%y` given the century that puts the whole column's contiguous run of
+    years nearest to, and not after, today + FUTURE_MARGIN (one choice for every row)."""
+    distinct = dates.drop_nulls().unique()
+    if distinct.is_empty():
+        return dates
+    limit = (today or date.today()) + FUTURE_MARGIN
+    start = _run_start((distinct.dt.year() % 100).unique().to_list())
+    first_year = (limit.year - start) // 100 * 100 + start  # latest run start not after limit
+    moved = _in_century_run(distinct, first_year)
+    newest = moved.max()
+    if isinstance(newest, date) and newest > limit:  # the run would end in the future
+        moved = _in_century_run(distinct, first_year - 100)
+    return dates.replace(distinct, moved)
+
+
 def parse_dates(values: pl.Series, prefer: str | None = None,
-                day_first: bool = True) -> ParsedDates:
-    """Parse a String column with one format for all rows; list the rows it could not read."""
+                day_first: bool = True, today: date | None = None) -> ParsedDates:
+    """Parse a String column with one format for all rows; list the rows it could not read.
+    `today` (default: the real date) anchors the century of two-digit years."""
     fmt = choose_format(values, prefer, day_first)
     if fmt is None:
         dates = pl.repeat(None, len(values), dtype=pl.Date, eager=True).rename(values.name)
     else:
         dates = per_distinct(values, lambda col: _parse_with(date_part(col), fmt), pl.Date)
+        if "%y" in fmt:
+            dates = two_digit_centuries(dates, today).rename(values.name)
     present = values.is_not_null() & (values.str.strip_chars() != "")
     failed = (present & dates.is_null()).arg_true().to_list()
     return ParsedDates(dates, failed, fmt)
