@@ -334,3 +334,11 @@ def test_the_import_log_keeps_no_full_iban_from_a_file_name(store: Store, make_p
     assert "5419334871" not in (store.home.import_log).read_text()
     assert ingest.masked_path(Path("/x/transactions_20230101-20231231.csv")).endswith(
         "transactions_20230101-20231231.csv")
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("Société Générale", "societe-generale"), ("Crédit Agricole 8901", "credit-agricole-8901"),
+    ("ING ••4871", "ing-4871"), ("???", "account"),
+])
+def test_account_slugs_fold_accents(name: str, expected: str) -> None:
+    assert ingest.slug(name) == expected

@@ -27,6 +27,8 @@ def test_mask_keeps_the_last_four(number: str | None, shown: str) -> None:
     ("Girokonto FR1420041010050500013M02606", "Girokonto ••2606"),  # letters inside the BBAN
     ("Visa 4111 1111 1111 1111", "Visa ••1111"),  # card number with spaces
     ("MC 5500-0000-0000-0004 (main)", "MC ••0004 (main)"),  # card number with dashes
+    ("Savings opened 2023-06-12", "Savings opened 2023-06-12"),  # an ISO date is no number
+    ("Card 2023-06-12-4417-9", "Card ••4179"),  # ...but a longer dashed run still is
     ("Savings 0012345678", "Savings ••5678"),
     ("Cards 4111111111111111 and 5500000000000004", "Cards ••1111 and ••0004"),
 ])

@@ -22,9 +22,10 @@ def _account_number(min_digits: int, grouped: bool) -> re.Pattern[str]:
     """An IBAN (grouped in fours or not), or `min_digits`+ digits (maybe grouped by spaces or
     dashes): an account or card number. `_` separates too (file names)."""
     gap = "[ -]?" if grouped else ""
+    not_a_date = r"(?!\d{4}-\d\d-\d\d(?![\d-]))"  # "opened 2023-06-12" stays readable
     return re.compile(
         r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])"
-        rf"|(?<![A-Za-z0-9])\d(?:{gap}\d){{{min_digits - 1},}}(?![A-Za-z0-9])"
+        rf"|(?<![A-Za-z0-9]){not_a_date}\d(?:{gap}\d){{{min_digits - 1},}}(?![A-Za-z0-9])"
     )
 
 

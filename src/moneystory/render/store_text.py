@@ -12,14 +12,13 @@ from typing import Any
 
 from rich.markup import escape
 
+from moneystory.masking import mask_numbers
 from moneystory.render.terminal import Col, FittedTable, mask, money, money_style
 
 
 def accounts_table(rows: Iterable[Mapping[str, Any]]) -> FittedTable:
     """Rows as `reports.accounts` returns them. Names are masked again here: a store imported
     before names were masked may still hold a full IBAN."""
-    from moneystory.ingest import mask_numbers
-
     cols = [Col("account"), Col("name", flex=True, min_width=12), Col("card", drop=1),
             Col("currency", drop=2), Col("count", justify="right"), Col("from"), Col("to")]
     return FittedTable(cols, [
