@@ -192,7 +192,7 @@ def test_a_damaged_log_is_reported(store: Store, make_parsed) -> None:  # type: 
 def test_the_log_records_provenance(store: Store, make_parsed) -> None:  # type: ignore[no-untyped-def]
     result = _import(store, make_parsed(COFFEES), "statement.csv")
     body = json.loads(store.home.import_log.read_text())
-    assert body["version"] == 1
+    assert body["version"] == 2
     (rec,) = body["imports"]
     assert rec["import_id"] == result.import_id
     assert rec["file"].endswith("statement.csv")
@@ -236,3 +236,24 @@ def test_dying_at_each_step_of_a_commit_leaves_the_store_as_before(
     assert result.added == 2
     listed = {p.name for p in store.batch_paths()}
     assert {p.name for p in store.home.batches.iterdir()} == listed
+
+
+def test_a_format_1_store_is_upgraded_in_place_and_keeps_deduplicating(  # type: ignore[no-untyped-def]
+        store: Store, make_parsed) -> None:
+    """Format 1 held content_key as 39 decimal digits: the first read rewrites the batches
+    with the same keys as UInt128, so re-importing the same rows still adds nothing."""
+    _import(store, make_parsed(COFFEES))
+    (batch,) = store.batch_paths()
+    before = pl.read_parquet(batch)
+    as_digits = before.with_columns(pl.col("content_key").cast(pl.String).str.zfill(39))
+    as_digits.write_parquet(batch)
+    body = json.loads(store.home.import_log.read_text())
+    store.home.import_log.write_text(json.dumps({**body, "version": 1}))
+    assert store.read_log().version == 1
+
+    after = store.scan().collect()
+    assert after.schema["content_key"] == pl.UInt128
+    assert after.sort("txn_id").equals(before.sort("txn_id"))
+    assert store.read_log().version == 2
+    assert stat.S_IMODE(batch.stat().st_mode) == 0o600
+    assert _import(store, make_parsed(COFFEES)).added == 0

@@ -29,7 +29,8 @@ from moneystory import schema
 from moneystory.errors import StoreError, StoreLocked
 from moneystory.paths import Home, atomic_write_text, ensure_private_dir, fsync_path
 
-LOG_VERSION = 1
+# 2: content_key is the XXH3-128 value as UInt128 (1: the same value as 39 decimal digits).
+LOG_VERSION = 2
 DEFAULT_LOCK_TIMEOUT = 10.0  # seconds a second writer waits before saying who holds the lock
 
 
@@ -48,6 +49,7 @@ def _now() -> str:
 class ImportLog:
     imports: list[dict[str, Any]]
     accounts: dict[str, dict[str, Any]]
+    version: int = LOG_VERSION
 
     def live(self) -> list[dict[str, Any]]:
         return [rec for rec in self.imports if not rec.get("undone_at")]
@@ -60,6 +62,7 @@ class ImportLog:
 class Store:
     def __init__(self, home: Home) -> None:
         self.home = home
+        self._writing = False  # this process holds the write lock
 
     # ------------------------------------------------------------------ reading
     def read_log(self) -> ImportLog:
@@ -73,7 +76,9 @@ class Store:
                 f"the import log {path} cannot be read ({exc})",
                 hint="restore it from a backup, or move the store folder away to start afresh",
             ) from exc
-        return ImportLog(imports=raw.get("imports", []), accounts=raw.get("accounts", {}))
+        imports = raw.get("imports", [])
+        return ImportLog(imports=imports, accounts=raw.get("accounts", {}),
+                         version=int(raw.get("version", 1)) if imports else LOG_VERSION)
 
     def batch_paths(self, log: ImportLog | None = None) -> list[Path]:
         log = log or self.read_log()
@@ -83,6 +88,9 @@ class Store:
 
     def scan(self) -> pl.LazyFrame:
         """Every stored transaction, lazily (schema.STORED)."""
+        log = self.read_log()
+        if log.version < LOG_VERSION and log.imports:
+            self._upgrade()
         paths = self.batch_paths()
         if not paths:
             return schema.empty(schema.STORED).lazy()
@@ -104,6 +112,23 @@ class Store:
             .collect()
         )
 
+    def _upgrade(self) -> None:
+        """Rewrite format-1 batches (content_key as decimal digits) with the same keys as
+        UInt128. Each batch is replaced atomically and the log's version is written last, so
+        an interrupted upgrade resumes where it stopped; the rows themselves are unchanged."""
+        with contextlib.ExitStack() as stack:
+            if not self._writing:
+                stack.enter_context(self.writing("upgrade the store to format 2"))
+            log = self.read_log()
+            for path in self.batch_paths(log):
+                frame = pl.read_parquet(path)
+                if frame.schema.get("content_key") == pl.String:
+                    self._write_batch(path, frame.with_columns(
+                        pl.col("content_key").cast(pl.UInt128)))
+            if log.imports:
+                log.version = LOG_VERSION
+                self.write_log(log)
+
     # ------------------------------------------------------------------ writing
     @contextlib.contextmanager
     def writing(self, command: str, timeout: float | None = None) -> Iterator[None]:
@@ -117,12 +142,14 @@ class Store:
         fd = self._open_lock()
         try:
             self._acquire(fd, timeout)
+            self._writing = True
             os.ftruncate(fd, 0)
             os.pwrite(fd, json.dumps(
                 {"pid": os.getpid(), "command": command, "since": _now()}).encode(), 0)
             self._remove_orphans()
             yield
         finally:
+            self._writing = False
             os.close(fd)  # closing releases the flock
 
     def _open_lock(self) -> int:
@@ -172,7 +199,7 @@ class Store:
             path.unlink(missing_ok=True)
 
     def write_log(self, log: ImportLog) -> None:
-        body = {"version": LOG_VERSION, "imports": log.imports, "accounts": log.accounts}
+        body = {"version": log.version, "imports": log.imports, "accounts": log.accounts}
         atomic_write_text(self.home.import_log, json.dumps(body, indent=1, sort_keys=True))
 
     def commit_import(
@@ -185,18 +212,7 @@ class Store:
         log = self.read_log()
         if rows.height:
             name = f"{record['import_id']}.parquet"
-            final = self.home.batches / name
-            tmp = self.home.batches / f".{name}.tmp"
-            private = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-            os.close(os.open(tmp, private, 0o600))  # private from birth
-            # polars writes to the path itself (20 % faster than through a Python file
-            # object), over the empty private file: the mode stays 0600. zstd level 1: as
-            # small as the default level here, 2-3x faster.
-            schema.conform(rows, schema.STORED).write_parquet(
-                tmp, compression="zstd", compression_level=1, statistics=True)
-            fsync_path(tmp)
-            os.replace(tmp, final)
-            fsync_path(self.home.batches)
+            self._write_batch(self.home.batches / name, schema.conform(rows, schema.STORED))
             record["batch"] = name
         record.setdefault("imported_at", _now())
         log.imports.append(record)
@@ -204,6 +220,19 @@ class Store:
             known = log.accounts.setdefault(account_id, {})
             known.update({k: v for k, v in info.items() if v is not None})
         self.write_log(log)
+
+    def _write_batch(self, final: Path, rows: pl.DataFrame) -> None:
+        """Write a batch atomically: private temp file, fsync, rename, fsync the folder."""
+        tmp = final.with_name(f".{final.name}.tmp")
+        tmp.unlink(missing_ok=True)
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # private from birth
+        # polars writes to the path itself (20 % faster than through a Python file object),
+        # over the empty private file: the mode stays 0600. zstd level 1: as small as the
+        # default level here, 2-3x faster.
+        rows.write_parquet(tmp, compression="zstd", compression_level=1, statistics=True)
+        fsync_path(tmp)
+        os.replace(tmp, final)
+        fsync_path(final.parent)
 
     def undo(self, import_id: str) -> dict[str, Any]:
         """Remove one import's batch. The log keeps the record, marked undone."""
