@@ -550,18 +550,21 @@ def _classify(work: pl.DataFrame, profile: Profile) -> Converted:
         no_amount & pl.col("_date_raw").is_null() & pl.col("description").is_not_null()
         & pl.lit(profile.continuation_lines)
     )
-    work = work.with_columns(_cont=continuation, _grp=(~continuation).cum_sum())
-    extra = (
-        work.filter(pl.col("_cont") & (pl.col("_grp") > 0))
-        .group_by("_grp").agg(_extra=pl.col("description").str.join(" "))
-    )
+    work = work.with_columns(_cont=continuation)
     # A date with digits but no amount (fund conversions, "Beginning balance" rows) and text
     # with no date at all (titles, "Posted Transactions", "***END OF FILE***") are not rows.
     dated_without_amount = work.filter(no_amount & ~pl.col("_cont") & pl.col("date").is_not_null())
-    rows = work.filter(pl.col("_has_amount")).join(extra, on="_grp", how="left")
-    rows = rows.with_columns(
-        description=pl.concat_str(["description", "_extra"], separator=" ", ignore_nulls=True)
-    )
+    rows = work.filter(pl.col("_has_amount"))
+    if work["_cont"].any():  # continuation lines: their text joins the row above's description
+        work = work.with_columns(_grp=(~pl.col("_cont")).cum_sum())
+        extra = (
+            work.filter(pl.col("_cont") & (pl.col("_grp") > 0))
+            .group_by("_grp").agg(_extra=pl.col("description").str.join(" "))
+        )
+        rows = work.filter(pl.col("_has_amount")).join(extra, on="_grp", how="left")
+        rows = rows.with_columns(
+            description=pl.concat_str(["description", "_extra"], separator=" ",
+                                      ignore_nulls=True))
     # A date cell with no digit at all is a label ("Total", "Summe"), not a broken date.
     label = pl.col("_date_raw").is_not_null() & ~pl.col("_date_raw").str.contains(r"\d")
     summary = label & ~pl.col("pending")

@@ -151,6 +151,6 @@ def parse_dates(values: pl.Series, prefer: str | None = None,
         dates = per_distinct(values, lambda col: _parse_with(date_part(col), fmt), pl.Date)
         if "%y" in fmt:
             dates = two_digit_centuries(dates, today).rename(values.name)
-    present = values.is_not_null() & (values.str.strip_chars() != "")
-    failed = (present & dates.is_null()).arg_true().to_list()
+    unread = (dates.is_null() & values.is_not_null()).arg_true()  # few rows: only those
+    failed = unread.filter(values.gather(unread).str.strip_chars() != "").to_list()  # not blank
     return ParsedDates(dates, failed, fmt)
