@@ -181,3 +181,23 @@ def test_row_order_does_not_change_the_plans() -> None:
     forward = find_bnpl(rows.lazy(), as_of=date(2023, 12, 1))
     backward = find_bnpl(rows.lazy().reverse(), as_of=date(2023, 12, 1))
     assert forward == backward and len(forward.plans) == 3
+
+
+def test_a_lone_klarna_charge_long_past_is_one_payment_not_one_of_four() -> None:
+    rows = Rows()
+    (only,) = rows.every(date(2023, 3, 1), 14, 1, "-80.00", "KLARNA*ZARA")
+    plan = _only(find_bnpl(rows.lazy(), as_of=date(2023, 6, 1)).plans, "Klarna")
+    assert (plan.instalments_paid, plan.instalments_total) == (1, 1)
+    assert plan.remaining == 0 and plan.next_due is None and plan.txn_ids == [only]
+    # a recent lone charge may still be the first of four: the default shape stands
+    recent = _only(find_bnpl(rows.lazy(), as_of=date(2023, 3, 10)).plans, "Klarna")
+    assert (recent.instalments_paid, recent.instalments_total) == (1, 4)
+    assert recent.remaining == Decimal("240.00")
+
+
+def test_a_lone_afterpay_charge_stays_one_of_four() -> None:
+    """Afterpay sells no single-payment plan: a lone charge is an unfinished pay-in-4."""
+    rows = Rows()
+    rows.every(date(2023, 3, 1), 14, 1, "-25.00", "AFTERPAY* ULTA BEAUTY")
+    plan = _only(find_bnpl(rows.lazy(), as_of=date(2023, 6, 1)).plans, "Afterpay")
+    assert plan.instalments_total == 4

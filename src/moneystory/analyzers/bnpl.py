@@ -227,7 +227,7 @@ def _named_plans(frame: pl.DataFrame, as_of: date) -> Iterator[BnplPlan]:
         if first["marker_total"]:  # the bank says how many instalments: trust it
             schedules = [Schedule(count=first["marker_total"], days=s.days) for s in schedules]
         earlier = (first["marker_n"] or 1) - 1  # "Rate 3 von 4" first: two were paid before
-        for chain, schedule in _chain(charges, schedules, earlier):
+        for chain, schedule in _chain(charges, schedules, earlier, as_of):
             yield _plan(first, chain, schedule, as_of, provider=first["bnpl_provider"],
                         confidence="high", rule="provider descriptor",
                         merchant=(first["shop"] or None) and str(first["shop"]).title(),
@@ -259,10 +259,14 @@ def _fits(gap: int, schedule: Schedule) -> bool:
     return abs(gap - schedule.days) <= max(2, schedule.days // 8)
 
 
-def _chain(charges: list[_Charge], schedules: list[Schedule],
-           earlier: int = 0) -> Iterator[tuple[list[_Charge], Schedule]]:
+def _chain(charges: list[_Charge], schedules: list[Schedule], earlier: int = 0,
+           as_of: date | None = None) -> Iterator[tuple[list[_Charge], Schedule]]:
     """Split equal charges into plans: consecutive gaps that fit one schedule, at most its count
-    (less `earlier` instalments paid before the first charge we hold, for the first plan)."""
+    (less `earlier` instalments paid before the first charge we hold, for the first plan).
+
+    A lone charge whose next instalment would long be due by `as_of` (none came) is a single
+    payment ("pay in 30 days") when the provider sells one, not the first of an unpaid four."""
+    single = next((s for s in schedules if s.count == 1), None)
     i = 0
     while i < len(charges):
         chain = [charges[i]]
@@ -274,8 +278,16 @@ def _chain(charges: list[_Charge], schedules: list[Schedule],
         while (len(chain) < limit and i + len(chain) < len(charges)
                and _fits((charges[i + len(chain)].day - chain[-1].day).days, schedule)):
             chain.append(charges[i + len(chain)])
+        if len(chain) == 1 and not earlier and single and as_of and _overdue(chain[0], schedule,
+                                                                              as_of):
+            schedule = single
         yield chain, schedule
         i += len(chain)
+
+
+def _overdue(charge: _Charge, schedule: Schedule, as_of: date) -> bool:
+    """Whether the instalment after `charge` would be more than one interval late by as_of."""
+    return charge.day + timedelta(days=2 * schedule.days + max(2, schedule.days // 8)) < as_of
 
 
 def _plan(row: dict[str, object], chain: list[_Charge], schedule: Schedule, as_of: date, *,
