@@ -294,8 +294,8 @@ def score(history: History, streams: list[Stream]) -> tuple[float, float, list[s
     """(precision, recall, problems): a detection is right when it holds most of one true
     stream's transactions, no more than a few others, with the true cadence."""
     owner: dict[str, int] = {}
-    for index, truth in enumerate(history.truth):
-        for txn in truth.txn_ids:
+    for index, true_stream in enumerate(history.truth):
+        for txn in true_stream.txn_ids:
             owner[txn] = index
     matched: set[int] = set()
     problems: list[str] = []

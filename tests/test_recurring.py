@@ -200,3 +200,32 @@ def test_streams_are_complete_models() -> None:
     again = Stream.model_validate(s.model_dump())
     assert again == s
     assert s.model_copy(update={"status": "ended"}).status == "ended"
+
+
+def test_the_tightest_stream_the_rules_allow_survives_the_pruning() -> None:
+    # six weekly-ish charges in 20 days: four 5-day gaps and one same-day repeat (a miss),
+    # exactly the 4/5 × 5 days × (n - 1) span that `_could_recur` keeps
+    start = date(2023, 3, 6)
+    days = [start + timedelta(days=5 * k) for k in range(5)] + [start + timedelta(days=20)]
+    (s,) = streams_of([row("acct", d, "-6.00", "Meal Kit") for d in days], date(2023, 3, 27))
+    assert (s.cadence, s.occurrences) == ("weekly", 6)
+    one_day_short = days[:-2] + [days[-2] - timedelta(days=1)] * 2
+    assert streams_of([row("acct", d, "-6.00", "Meal Kit") for d in one_day_short],
+                      date(2023, 3, 27)) == []
+
+
+def test_amounts_too_large_to_pack_give_the_same_streams() -> None:
+    small = monthly("Apple", 3, "-2.99") + monthly("Apple", 21, "-10.99")
+    # 10^18 cents need 60 bits: with the row and key numbers, more than one integer holds
+    huge = [*small, row("acct", date(2023, 5, 2), "-10000000000000000.00", "Broker")]
+    expected = [s.model_dump() for s in streams_of(small)]
+    assert [s.model_dump() for s in streams_of(huge)] == expected
+
+
+def test_ids_ignore_prices_and_tell_two_plans_at_one_merchant_apart() -> None:
+    before = streams_of(monthly("Apple", 3, "-2.99") + monthly("Apple", 21, "-10.99"))
+    after = streams_of(monthly("Apple", 3, "-3.49") + monthly("Apple", 21, "-12.99"))
+    assert len({s.stream_id for s in before}) == 2
+    ids = {s.typical_amount: s.stream_id for s in before}
+    assert {s.typical_amount: s.stream_id for s in after} == {
+        Decimal("-3.49"): ids[Decimal("-2.99")], Decimal("-12.99"): ids[Decimal("-10.99")]}

@@ -5,7 +5,9 @@ Three kinds of holder (../shared/research/product-anchors.md §2, idea 6-8):
 - subscriptions and bills: active outgoing streams on the card, soonest next charge first;
 - BNPL providers with instalments still due on the card (a failed instalment costs a fee);
 - card-on-file shops: online-looking merchants charged twice or more in the last 12 months
-  without a cadence (marketplaces, rides, delivery, app stores, PayPal funding).
+  without a cadence (marketplaces, rides, delivery, app stores, PayPal funding);
+- last, subscriptions that stopped charging within those 12 months: nothing is due, so
+  nothing is urgent, but the merchant still has the card (state "stopped").
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ class CardHolder(BaseModel):
     merchant_key: str = ""
     stream_id: str | None = None
     charges_12m: int = 0
-    state: str | None = None  # after a replacement: updated, pending, overdue, stopped
+    state: str | None = None  # after a replacement: updated, pending, overdue, stopped;
+    #                           before one, "stopped" marks a subscription that stopped already
     note: str | None = None
 
 
@@ -113,12 +116,37 @@ def card_holders(
                   and (p.card_last4 == card if card and p.card_last4 else
                        p.account_id in account_ids)]
     scheduled.sort(key=lambda h: (h.next_date or date.max, h.merchant.lower()))
-    skip = {h.merchant_key for h in scheduled} | {
+    live = {h.merchant_key for h in scheduled}
+    stopped = _stopped(streams, card, account_ids, as_of, live)
+    skip = live | {h.merchant_key for h in stopped} | {
         s.merchant_key for s in streams if s.user_state == "ended"}
     shops = _card_on_file(lf, card, account_ids, as_of, skip)
     # a card seen under two account names (one per yearly export) reports the first
     return CardHolderReport(card=card, account_id=account_ids[0] if account_ids else None,
-                            as_of=as_of, merchants=scheduled + shops)
+                            as_of=as_of, merchants=scheduled + shops + stopped)
+
+
+def _stopped(streams: list[Stream], card: str | None, account_ids: list[str], as_of: date,
+             live: set[str]) -> list[CardHolder]:
+    """Subscriptions on the card that stopped charging within the card-on-file year: the
+    merchant still has the card, but nothing is due, so they come last, marked stopped
+    (not as card-on-file shops, which they are not: they charged on a schedule)."""
+    since = as_of - timedelta(days=CARD_ON_FILE_WINDOW_DAYS)
+    found = [
+        s for s in streams
+        if s.direction == "out" and s.status == "lapsed"
+        and s.user_state not in ("ended", "dismissed")
+        and s.last_date > since and s.merchant_key not in live
+        and (s.category or "") not in NOT_CARD_HOLDERS and _stream_on_card(s, card, account_ids)
+    ]
+    found.sort(key=lambda s: (s.last_date, s.merchant.lower()), reverse=True)
+    holders: dict[str, CardHolder] = {}  # one line per merchant: its latest stream
+    for s in found:
+        holder = _from_stream(s)
+        holder.state = "stopped"
+        holder.note = f"stopped: last charged {s.last_date}, nothing expected"
+        holders.setdefault(s.merchant_key, holder)
+    return list(holders.values())
 
 
 def _from_stream(stream: Stream) -> CardHolder:
@@ -219,9 +247,12 @@ def track_replacement(
         _judge(h, seen.get(h.merchant_key), new_card, old, as_of) for h in holders.merchants
     ]
     updated = sum(1 for h in tracked if h.state == "updated")
+    # what had stopped before the change needs no new card: it does not count until it moves
+    total = sum(1 for before, h in zip(holders.merchants, tracked, strict=True)
+                if before.state != "stopped" or h.state == "updated")
     return CardChangeStatus(
         old_card=old, new_card=new_card, account_id=holders.account_id, changed_on=changed_on,
-        as_of=as_of, merchants=tracked, updated=updated, total=len(tracked),
+        as_of=as_of, merchants=tracked, updated=updated, total=total,
         next_steps=_next_steps(tracked, new_card),
     )
 
@@ -234,6 +265,9 @@ def _judge(holder: CardHolder, seen: dict[str, date | None] | None, new_card: st
     last_any = seen["last_any"] if seen else None
     if first_new is not None:
         h.state, h.note = "updated", f"charged to ••{new_card} on {first_new}"
+        return h
+    if h.state == "stopped":  # listed as stopped already: its last charge was before
+        h.note = f"stopped before the change (last charged {h.last_date}): nothing to update"
         return h
     if h.reason == "card_on_file" or h.next_date is None:
         h.state = "pending"

@@ -33,15 +33,16 @@ def register(app: typer.Typer) -> None:
 def recurring(
     ctx: typer.Context,
     account: Annotated[str | None, common.account_option()] = None,
-    show_all: Annotated[bool, common.flag("--all", help="Also lapsed, ended and dismissed.")]
-    = False,
+    show_all: Annotated[bool, common.flag(
+        "--all", help="Also lapsed, ended and dismissed, from your whole history.")] = False,
     as_of: AsOf = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Recurring payments and income: subscriptions, bills, salary.
 
     Each stream with its cadence, typical amount, next date, status and yearly cost.
-    [bold]recurring confirm|dismiss|end ID[/] records your decision; it survives re-imports.
+    [bold]recurring confirm|dismiss|end ID[/] records your decision; it survives re-imports
+    and price rises.
 
     [bold]Examples:[/]
       moneystory recurring --all

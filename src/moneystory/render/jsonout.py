@@ -15,7 +15,7 @@ def dumps(value: Any, indent: int = 2) -> str:
 
 # The C string escaper behind json.dumps(..., ensure_ascii=False), without its per-call setup:
 # a review has thousands of strings.
-_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_string = json.encoder.encode_basestring
 
 
 def _encode(value: Any, indent: int, depth: int) -> str:

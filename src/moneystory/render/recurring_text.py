@@ -74,7 +74,7 @@ def holder_json(h: CardHolder, *, with_state: bool = False) -> dict[str, Any]:
         "next_date": h.next_date, "currency": h.currency, "stream_id": h.stream_id,
         "charges_12m": h.charges_12m or None,
     }
-    if with_state:
+    if with_state or h.state:  # the list marks subscriptions that stopped already
         body.update(state=h.state, note=h.note)
     return body
 
@@ -121,7 +121,7 @@ def recurring_view(report: RecurringReport) -> Group:
         last = "" if s.last_amount == s.typical_amount else money(s.last_amount, s.currency)
         name = escape(s.merchant)
         rows.append([s.stream_id, name, *([escape(s.account_id)] if several_accounts else []),
-                     s.cadence, amount, last, str(s.next_date or "—"), status,
+                     s.cadence, amount, last, _next_cell(s), status,
                      # a lapsed or ended stream costs nothing a year any more (JSON keeps it)
                      money(s.yearly_cost if s.active else None, s.currency)])
     parts: list[Any] = [FittedTable(cols, rows) if rows else
@@ -151,6 +151,13 @@ def recurring_view(report: RecurringReport) -> Group:
     return Group(*parts)
 
 
+def _next_cell(s: Stream) -> str:
+    """The next charge; for a stream that stopped, when it last charged (its end)."""
+    if s.next_date is not None:
+        return str(s.next_date)
+    return "—" if s.active else f"last {s.last_date}"
+
+
 def _per_year(s: Stream) -> int:
     from moneystory.analyzers.recurring import CADENCES
 
@@ -165,8 +172,9 @@ def holders_view(report: CardHolderReport) -> Group:
     parts: list[Any] = [Text.from_markup(
         f"[bold]Merchants holding {escape(_card_title(report.card, report.account_id))}[/] "
         f"[dim](as of {report.as_of})[/]")]
-    scheduled = [h for h in report.merchants if h.reason != "card_on_file"]
+    scheduled = [h for h in report.merchants if h.reason != "card_on_file" and not _stopped(h)]
     shops = [h for h in report.merchants if h.reason == "card_on_file"]
+    stopped = [h for h in report.merchants if _stopped(h)]
     if scheduled:
         parts.append(Text("Subscriptions, bills and instalments", style="bold"))
         cols = [Col("next charge"), Col("merchant", flex=True, min_width=14), Col("what"),
@@ -183,10 +191,22 @@ def holders_view(report: CardHolderReport) -> Group:
         parts.append(FittedTable(cols, [
             [escape(h.merchant), str(h.charges_12m), str(h.last_date),
              money(h.last_amount, h.currency)] for h in shops]))
+    if stopped:
+        parts.append(Text("Stopped already (nothing due)", style="bold"))
+        cols = [Col("merchant", flex=True, min_width=14), Col("what"), Col("last charge"),
+                Col("amount", justify="right")]
+        parts.append(FittedTable(cols, [
+            [escape(h.merchant), h.cadence or REASON_LABELS[h.reason], str(h.last_date),
+             money(h.last_amount, h.currency)] for h in stopped]))
     if not report.merchants:
         parts.append(Text(f"No merchant seems to hold "
                           f"{_card_title(report.card, report.account_id)}."))
     return Group(*parts)
+
+
+def _stopped(h: CardHolder) -> bool:
+    """A subscription listed as having stopped before the list's day (see card_holders)."""
+    return h.state == "stopped" and h.reason != "card_on_file"
 
 
 def status_view(status: CardChangeStatus) -> Group:
@@ -240,21 +260,25 @@ def holders_markdown(report: CardHolderReport, status: CardChangeStatus | None =
     merchants = status.merchants if status else report.merchants
     title = _card_title(report.card, report.account_id)
     lines = [f"# Merchants holding {title}", "", f"As of {report.as_of}.", ""]
+    # before a replacement, stopped subscriptions go last; after it every state has a line
+    held_back = [] if status else [h for h in merchants if _stopped(h)]
     groups = [
-        ("Subscriptions, bills and instalments", [h for h in merchants
-                                                  if h.reason != "card_on_file"]),
+        ("Subscriptions, bills and instalments", [h for h in merchants if h.reason !=
+                                                  "card_on_file" and h not in held_back]),
         ("Card on file", [h for h in merchants if h.reason == "card_on_file"]),
+        ("Stopped already (nothing due)", held_back),
     ]
     for heading, items in groups:
         if not items:
             continue
         lines += [f"## {heading}", ""]
         for h in items:
-            box = "x" if h.state == "updated" else " "
+            # nothing to tick for what stopped already: a plain bullet
+            box = "" if h in held_back else "[x] " if h.state == "updated" else "[ ] "
             when = f"next charge {h.next_date}" if h.next_date else f"last {h.last_date}"
             amount = money(h.last_amount, h.currency)
             state = f" — {h.state}" if h.state else ""
-            lines.append(f"- [{box}] **{h.merchant}** ({h.cadence or REASON_LABELS[h.reason]}, "
+            lines.append(f"- {box}**{h.merchant}** ({h.cadence or REASON_LABELS[h.reason]}, "
                          f"{amount}, {when}){state}")
         lines.append("")
     return "\n".join(lines)
