@@ -302,8 +302,8 @@ class Evidence:
 # ---------------------------------------------------------------------------------- entry
 @dataclass
 class YearFacts:
-    """Everything of a year's review that the transactions alone give (no recurring or BNPL
-    analysis): `year_facts` can run in a thread of its own while those two run."""
+    """Everything of a year's review that the transactions alone give, before the recurring
+    and BNPL sections and the advice are added."""
 
     year: int
     main: str
@@ -351,16 +351,14 @@ def review_year(
     bnpl: BnplReport | None = None,
     pledge: object | None = None,
     currency: str | None = None,
-    facts: YearFacts | None = None,
 ) -> YearReview:
     """The money story of `year` from an ENRICHED LazyFrame (any span; only two years are read).
 
-    `pledge` is a PledgeAdherence (analyzers.pledge) or None; `currency` forces the main one;
-    `facts` is year_facts() of the same frame, year and currency, when already computed.
+    `pledge` is a PledgeAdherence (analyzers.pledge) or None; `currency` forces the main one.
     """
     from moneystory.analyzers import advice  # advice reads this module's models
 
-    known = facts or year_facts(lf, year, currency)
+    known = year_facts(lf, year, currency)
     main, this_main = known.main, known.this_main
     plans = bnpl or BnplReport()
     subscriptions = _subscriptions(streams, this_main, year, main, before=known.prev_main)
