@@ -11,10 +11,11 @@ report only the work that import made necessary:
 - `enriched-<fingerprint>[-<start>-<end>].parquet`: enriched rows, of the whole store or of
   the date window a report asked for (only that window, plus a margin for transfer pairs, is
   read and enriched: refunds still see the whole history through the key table).
-The fingerprint covers the rules file, the built-in tables' version, polars and the set of
-batch files: a new import, an undo, an edited rule or an upgrade each give a new one, so a
-stale cache is never read. Caches are written atomically and never touch the imported
-batches; losing them only costs time.
+The fingerprint covers the rules file, the built-in tables' version, polars, the set of
+batch files and the hidden rows (hidden.py: reports never see them): a new import, an undo, an
+edited rule, a hide or an upgrade each give a new one, so a stale cache is never read.
+Caches are written atomically and never touch the imported batches; losing them only costs
+time.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import polars as pl
 
-from moneystory import enrich, schema
+from moneystory import enrich, hidden, schema
 from moneystory.enrich import pipeline
 from moneystory.enrich.summary import MerchantList, merchant_summary
 from moneystory.errors import MoneystoryError
@@ -84,8 +85,9 @@ def enriched(home: Home) -> pl.LazyFrame:
     cached = home.cache / f"{CACHE_PREFIX}{current}.parquet"
     if cached.exists():
         return pl.scan_parquet(cached, schema=schema.ENRICHED)
-    facts = key_facts(home, paths, rules, current)
-    frame = pipeline.enrich_rows(store.scan().collect(), facts, rules).collect()
+    facts = key_facts(home, paths, rules, fingerprint(home, paths, with_hidden=False))
+    visible = hidden.without_hidden(home, store.scan())  # hidden rows: in no report
+    frame = pipeline.enrich_rows(visible.collect(), facts, rules).collect()
     _write_cache(home, cached, frame)
     return frame.lazy()
 
@@ -112,12 +114,13 @@ def enriched_window(
     if cached.exists():
         return pl.scan_parquet(cached, schema=schema.ENRICHED)
     rules = enrich.load_rules(home.rules_file)
-    facts = key_facts(home, paths, rules, current)
+    facts = key_facts(home, paths, rules, fingerprint(home, paths, with_hidden=False))
     read = list(schema.STORED)
     if columns is not None:  # what enrichment reads, and what the caller wants
         wanted = {*columns, *pipeline.KEY, "account_id", "date", "amount", "currency"}
         read = [c for c in read if c in wanted]
-    frame = store.scan().filter(_within(start, end, WINDOW_MARGIN)).select(read).collect()
+    visible = hidden.without_hidden(home, store.scan())  # hidden rows: in no report
+    frame = visible.filter(_within(start, end, WINDOW_MARGIN)).select(read).collect()
     rows = pipeline.enrich_rows(frame, facts, rules).filter(_within(start, end)).collect()
     if keep and columns is None:
         _write_cache(home, cached, rows)
@@ -141,7 +144,8 @@ def warm_cache(home: Home) -> None:
     try:
         paths = store.batch_paths()
         if paths and all(p.exists() for p in paths):
-            key_facts(home, paths, enrich.load_rules(home.rules_file), fingerprint(home, paths))
+            key_facts(home, paths, enrich.load_rules(home.rules_file),
+                      fingerprint(home, paths, with_hidden=False))
     except (MoneystoryError, OSError):
         return
 
@@ -191,8 +195,10 @@ def _prune_batch_keys(home: Home, paths: list[Path]) -> None:
         return
 
 
-def fingerprint(home: Home, batch_paths: list[Path]) -> str:
-    """Changes whenever the enriched rows could: rules, built-in tables, the batch set."""
+def fingerprint(home: Home, batch_paths: list[Path], *, with_hidden: bool = True) -> str:
+    """Changes whenever the enriched rows could: rules, built-in tables, the batch set, the
+    hidden rows (`with_hidden`; the key facts, which every stored key has, do not depend on
+    them: a hide costs the next report its rows' enrichment, not the string work)."""
     digest = hashlib.sha256(enrich.tables_version().encode())
     digest.update(pl.__version__.encode())  # hashes and Parquet details may change with it
     try:
@@ -206,6 +212,9 @@ def fingerprint(home: Home, batch_paths: list[Path]) -> str:
             digest.update(f"{path.name}:gone".encode())
             continue
         digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    ids = hidden.hidden_ids(home) if with_hidden else []
+    if ids:  # nothing hidden: the same fingerprint as before, every cache still good
+        digest.update(("hidden:" + ",".join(ids)).encode())
     return digest.hexdigest()[:FINGERPRINT_LENGTH]
 
 
@@ -242,7 +251,7 @@ def _prune(home: Home, prefix: str, current: str) -> None:
 REPORT_PREFIX = "report-"
 KEEP_REPORTS = 16  # the most recent report results kept (a few years × accounts)
 REPORT_MODULES = ("analysis", "story", "pledges", "money", "schema", "store", "recurring_state",
-                  "cards")
+                  "cards", "hidden")
 
 
 def report_key(home: Home, *parts: object) -> str:

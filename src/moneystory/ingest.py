@@ -474,7 +474,8 @@ def possible_duplicates(store: Store, new: pl.DataFrame) -> list[dict[str, Any]]
         .collect()
     )
     pairs = (
-        new.select("account_id", "amount", "date", "description", "source_row")
+        new.select("account_id", "amount", "date", "description", "source_row",
+                   new_txn_id="txn_id")
         .join(stored, on=["account_id", "amount"])
         .filter((pl.col("date") - pl.col("date_stored")).abs() <= pl.duration(days=FUZZY_DAYS))
     )
@@ -489,7 +490,8 @@ def possible_duplicates(store: Store, new: pl.DataFrame) -> list[dict[str, Any]]
     )
     return [
         {"line": row["source_row"], "date": row["date"], "amount": row["amount"],
-         "description": row["description"], "stored_txn_id": row["txn_id"],
+         "description": row["description"], "txn_id": row["new_txn_id"],
+         "stored_txn_id": row["txn_id"],
          "stored_date": row["date_stored"], "stored_description": row["description_stored"]}
         for row in best.iter_rows(named=True)
     ]

@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from moneystory import analysis
+from moneystory import analysis, hidden
 from moneystory.money import for_display
 from moneystory.paths import Home
 from moneystory.store import Store
@@ -17,7 +17,7 @@ from moneystory.store import Store
 TRANSACTION_FIELDS = (
     "txn_id", "account_id", "card_last4", "date", "amount", "currency", "description",
     "merchant", "category", "kind", "intermediary", "counterparty", "memo", "fitid",
-    "import_id", "source_row",
+    "import_id", "source_row", "hidden",  # hidden: only with transactions(show_hidden=True)
 )
 
 
@@ -25,7 +25,7 @@ def accounts(home: Home) -> list[dict[str, Any]]:
     store = Store(home)
     known = store.read_log().accounts
     stats = (
-        store.scan()
+        hidden.without_hidden(home, store.scan())  # hidden rows: in no report
         .group_by("account_id")
         .agg(
             transactions=pl.len(), first_date=pl.col("date").min(),
@@ -61,11 +61,15 @@ def transactions(
     account: str | None = None,
     merchant: str | None = None,
     category: str | None = None,
+    show_hidden: bool = False,
 ) -> pl.DataFrame:
+    """The rows, oldest first; `show_hidden` adds the hidden ones and a `hidden` column."""
     if year:
         start = max(start or date(year, 1, 1), date(year, 1, 1))
         end = min(end or date(year, 12, 31), date(year, 12, 31))
     lf = analysis.transactions(home, account=account, start=start, end=end)
+    if show_hidden:
+        lf = hidden.with_hidden_rows(home, lf, account=account, start=start, end=end)
     if merchant:
         lf = lf.filter(pl.col("merchant").str.to_lowercase().str.contains(merchant.lower(),
                                                                           literal=True))

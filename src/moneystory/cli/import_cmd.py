@@ -21,6 +21,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(imports_app, name="imports")
     app.command("accounts")(accounts)
     app.command("transactions")(transactions)
+    app.command("hide")(hide)
+    app.command("unhide")(unhide)
     app.command("profiles")(profiles)
 
 
@@ -83,7 +85,8 @@ def import_(
             bar.stop()
     notices = [] if dry_run else _after_import_notices(home, results)
     if as_json:
-        common.emit_json({"imports": [_result_json(r) for r in results], "notices": notices})
+        common.emit_json({"imports": [_result_json(ctx, r) for r in results],
+                          "notices": notices})
     else:
         _print_results(ctx, results, notices)
     failed = [r for r in results if r.error]
@@ -104,19 +107,36 @@ def _after_import_notices(home: Any, results: list[FileResult]) -> list[str]:
     return notices
 
 
-def _result_json(r: FileResult) -> dict[str, Any]:
+def _result_json(ctx: typer.Context, r: FileResult) -> dict[str, Any]:
     body: dict[str, Any] = {
         "file": r.file, "format": r.format, "profile": r.profile, "accounts": r.accounts,
         "rows": r.rows, "added": r.added, "duplicates": r.duplicates,
         "pending_skipped": r.pending_skipped,
         "rejected": [{"line": i.line, "reason": i.reason} for i in r.rejected],
         "warnings": r.warnings, "import_id": r.import_id, "dry_run": r.dry_run,
-        "possible_duplicates": [_amount_shown(p) for p in r.possible_duplicates],
+        "possible_duplicates": [_amount_shown(p) | {"hide_command": _hide_command(ctx, r, p)}
+                                for p in r.possible_duplicates],
         "first_date": r.first_date, "last_date": r.last_date,
     }
     if r.error:
         body["error"] = r.error.sentence()
     return body
+
+
+def _hide_command(ctx: typer.Context, r: FileResult, dup: dict[str, Any]) -> str | None:
+    """The command that hides the new row of a possible duplicate (none in a dry run: the
+    row is not stored), with the --home this run was given."""
+    if r.dry_run or not dup.get("txn_id"):
+        return None
+    return _command_line(ctx, "hide", dup["txn_id"], "--duplicate-of", dup["stored_txn_id"])
+
+
+def _command_line(ctx: typer.Context, *words: str) -> str:
+    """`moneystory [--home DIR] WORDS`, quoted for a POSIX shell, to copy and run."""
+    import shlex
+
+    given = common.state(ctx).home
+    return shlex.join(["moneystory", *(["--home", given] if given else []), *words])
 
 
 def _amount_shown(dup: dict[str, Any]) -> dict[str, Any]:
@@ -156,12 +176,18 @@ def _print_results(ctx: typer.Context, results: list[FileResult], notices: list[
             out.print(f"  … and {len(r.rejected) - 20} more (see --json)")
         if r.possible_duplicates:
             out.print(f"  [yellow]{len(r.possible_duplicates)} possible duplicate(s)[/], kept "
-                      "(same amount, a few days apart, similar text; undo the import if "
-                      "they are):", soft_wrap=True)
+                      "(same amount, a few days apart, similar text"
+                      + ("" if r.dry_run else "; the command under each hides it") + "):",
+                      soft_wrap=True)
         for dup in r.possible_duplicates[:10]:
             out.print(f"  [yellow]line {dup['line']}[/]: {dup['date']} "
                       f"{escape(dup['description'] or '')} ≈ stored {dup['stored_date']} "
                       f"{escape(dup['stored_description'] or '')}", soft_wrap=True)
+            command = _hide_command(ctx, r, dup)
+            if command:
+                out.print(f"    {escape(command)}", soft_wrap=True)
+        if len(r.possible_duplicates) > 10:
+            out.print(f"  … and {len(r.possible_duplicates) - 10} more (see --json)")
         for warning in r.warnings:
             out.print(f"  [yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     for notice in notices:
@@ -257,15 +283,25 @@ def transactions(
     category: Annotated[str | None, typer.Option("--category", help="Only this category.")]
     = None,
     as_csv: Annotated[bool, common.flag("--csv", help="Print CSV.")] = False,
+    show_hidden: Annotated[
+        bool, common.flag("--show-hidden", help="Include hidden transactions, marked (see "
+                          "`hide`); implies --ids.")
+    ] = False,
+    ids: Annotated[bool, common.flag("--ids", help="Show each row's id (for `hide`).")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """The transactions, oldest first, with merchant, category and kind.
+
+    Hidden transactions (`moneystory hide`) are left out, as in every report, unless
+    --show-hidden.
 
     Examples:
 
       moneystory transactions --year 2023 --category restaurants
 
       moneystory transactions --merchant netflix --csv > netflix.csv
+
+      moneystory transactions --from 2024-03-01 --ids
     """
     from moneystory import reports
 
@@ -277,7 +313,7 @@ def transactions(
     frame = reports.transactions(
         common.home(ctx), year=year, start=common.parse_date(start, "--from"),
         end=common.parse_date(end, "--to"),
-        account=account, merchant=merchant, category=category,
+        account=account, merchant=merchant, category=category, show_hidden=show_hidden,
     )
     if as_json:
         common.emit_json({"transactions": reports.transaction_dicts(frame)})
@@ -292,8 +328,21 @@ def transactions(
         return
     from moneystory.render.store_text import transactions_table
 
-    out.print(transactions_table(frame.iter_rows(named=True)))
-    out.print(f"[dim]{frame.height} transactions[/]")
+    out.print(transactions_table(frame.iter_rows(named=True), ids=ids or show_hidden))
+    out.print(f"[dim]{frame.height} transactions{_hidden_note(ctx, frame, show_hidden)}[/]")
+
+
+def _hidden_note(ctx: typer.Context, frame: Any, shown: bool) -> str:
+    """What the count line says of hidden rows, so that a total never silently differs."""
+    if shown:
+        return f", {frame['hidden'].sum()} of them hidden"
+    from moneystory import hidden
+
+    count = len(hidden.hidden_ids(common.home(ctx)))
+    from rich.markup import escape
+
+    return (f" (and {count} hidden in the store: `{escape(_command_line(ctx, 'hide'))}` "
+            "lists them)" if count else "")
 
 
 @common.reports_errors
@@ -321,3 +370,122 @@ def profiles(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     common.out(ctx).print(table)
     common.out(ctx).print(f"[dim]{len(rows)} profiles. Your own go in "
                           f"{common.home(ctx).profiles_dir}/NAME.toml[/]")
+
+
+@common.reports_errors
+def hide(
+    ctx: typer.Context,
+    txn_ids: Annotated[
+        list[str] | None,
+        typer.Argument(help="Transaction ids (a unique prefix is enough); none: list the "
+                       "hidden ones.", metavar="ID", show_default=False),
+    ] = None,
+    duplicate_of: Annotated[
+        str | None, typer.Option("--duplicate-of", metavar="ID",
+                                 help="The copy to keep: the hidden row is a duplicate of it.")
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", metavar="TEXT", help="Why, in your words.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Hide transactions (a duplicate, say) from every report, or list them.
+
+    Nothing is deleted: the rows stay in the store (a re-import still recognises them and
+    keeps them hidden), and `unhide` brings them back. The ids are in the possible
+    duplicates `import` lists and in `transactions --ids`.
+
+    Examples:
+
+      moneystory hide 48213377 --duplicate-of 90412265
+
+      moneystory hide
+
+      moneystory unhide 48213377
+    """
+    from moneystory import hidden
+
+    home = common.home(ctx)
+    if not txn_ids:
+        if duplicate_of or reason:
+            from moneystory.errors import UsageProblem
+
+            raise UsageProblem("--duplicate-of and --reason need the id of the row to hide",
+                               hint="e.g. `moneystory hide ID --duplicate-of ID`")
+        _list_hidden(ctx, hidden.listing(home), as_json)
+        return
+    outcome = hidden.hide(home, txn_ids, duplicate_of=duplicate_of, reason=reason)
+    if as_json:
+        common.emit_json({"hidden": [_entry_json(e) for e in outcome.hidden],
+                          "already_hidden": [_entry_json(e) for e in outcome.already],
+                          "notes": outcome.notes})
+        return
+    from rich.markup import escape
+
+    from moneystory.render.hidden_text import entry_line
+
+    out = common.out(ctx)
+    for entry in outcome.hidden:
+        out.print(f"Hidden {entry_line(entry)} ({escape(entry.reason)}).", soft_wrap=True)
+    for entry in outcome.already:
+        out.print(f"Already hidden since {entry.hidden_at.date()}: {entry_line(entry)} "
+                  f"({escape(entry.reason)}).", soft_wrap=True)
+    for note in outcome.notes:
+        out.print(f"[yellow]note:[/] {escape(note)}.", soft_wrap=True)
+    if outcome.hidden:
+        them = "it" if len(outcome.hidden) == 1 else "them"
+        unhide = _command_line(ctx, "unhide", *(e.txn_id for e in outcome.hidden))
+        out.print(f"Every report leaves {them} out; `{escape(unhide)}` shows {them} again.",
+                  soft_wrap=True)
+
+
+def _list_hidden(ctx: typer.Context, rows: list[Any], as_json: bool) -> None:
+    if as_json:
+        common.emit_json({"hidden": [_entry_json(row) for row in rows]})
+        return
+    out = common.out(ctx)
+    if not rows:
+        out.print("No hidden transactions. `moneystory hide ID` hides one from every report.")
+        return
+    from rich.markup import escape
+
+    from moneystory.render.hidden_text import hidden_list
+
+    out.print(hidden_list(rows), soft_wrap=True)
+    out.print(f"[dim]{len(rows)} hidden; `{escape(_command_line(ctx, 'unhide', 'ID'))}` shows "
+              "one again[/]")
+
+
+def _entry_json(entry: Any) -> dict[str, Any]:
+    """A hidden entry as JSON: the amount with its currency's decimals."""
+    from moneystory.money import for_display
+
+    body: dict[str, Any] = entry.model_dump(mode="python")
+    if body.get("amount") is not None:
+        body["amount"] = for_display(body["amount"], body.get("currency"))
+    return body
+
+
+@common.reports_errors
+def unhide(
+    ctx: typer.Context,
+    txn_ids: Annotated[list[str], typer.Argument(
+        help="Ids of hidden transactions (a unique prefix is enough).", metavar="ID")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show hidden transactions again in every report.
+
+    Examples:
+
+      moneystory unhide 48213377
+    """
+    from moneystory import hidden
+
+    entries = hidden.unhide(common.home(ctx), txn_ids)
+    if as_json:
+        common.emit_json({"unhidden": [_entry_json(e) for e in entries]})
+        return
+    from moneystory.render.hidden_text import entry_line
+
+    for entry in entries:
+        common.out(ctx).print(f"Shown again: {entry_line(entry)}.", soft_wrap=True)

@@ -40,13 +40,22 @@ def imports_table(records: Iterable[Mapping[str, Any]]) -> FittedTable:
         for rec in records])
 
 
-def transactions_table(rows: Iterable[Mapping[str, Any]]) -> FittedTable:
-    """Rows of the ENRICHED frame (`frame.iter_rows(named=True)`), amounts right-aligned."""
+def transactions_table(rows: Iterable[Mapping[str, Any]], *, ids: bool = False) -> FittedTable:
+    """Rows of the ENRICHED frame (`frame.iter_rows(named=True)`), amounts right-aligned.
+
+    `ids`: a first column with each row's txn_id (typed back into `hide`, never cut); a row
+    with `hidden` set says so before its merchant, where cutting the name cannot reach."""
     cols = [Col("date"), Col("account", flex=True, min_width=10, drop=2),
             Col("merchant", flex=True, min_width=16), Col("category", drop=1),
             Col("amount", justify="right")]
-    return FittedTable(cols, [
-        [str(row["date"]), escape(row["account_id"]), escape(row.get("merchant") or ""),
+    rows = list(rows)
+    body = [
+        [str(row["date"]), escape(row["account_id"]),
+         ("[yellow]hidden[/] " if row.get("hidden") else "") + escape(row.get("merchant") or ""),
          row.get("category") or "",
          f"[{money_style(row['amount'])}]{money(row['amount'], row.get('currency'))}[/]"]
-        for row in rows])
+        for row in rows]
+    if ids:
+        cols = [Col("id"), *cols]
+        body = [[row["txn_id"], *cells] for row, cells in zip(rows, body, strict=True)]
+    return FittedTable(cols, body)
