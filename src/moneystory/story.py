@@ -47,7 +47,7 @@ def year_review(
         home, account=account, start=date(year - HISTORY_YEARS, 1, 1), end=date(year, 12, 31),
         keep_window=False, columns=WINDOW_COLUMNS,  # the review itself is kept
     ).collect()  # one read, shared by the three analyzers below
-    if window.filter(pl.col("date").dt.year() == year).is_empty():
+    if not (window["date"] >= date(year, 1, 1)).any():  # the window ends with the year
         raise _no_data(home, year, account)
     lf = window.lazy()
     # The window is in memory and every analyzer query is small: polars' in-memory engine

@@ -216,36 +216,61 @@ def _quote_aware_starts(lines: pl.Series) -> pl.Series:
     return ~inside_before
 
 
-def _field_count(body: bytes, delimiter: str) -> int:
+@dataclass(frozen=True)
+class Body:
+    """The file's records: `data[offset:]`, which are `data`'s lines after the first
+    `skip_lines`. An unchanged UTF-8 file is the file's own bytes (polars skips the head
+    itself: slicing 70 MB cost more than reading it); any other is its text, re-encoded."""
+
+    data: bytes
+    offset: int = 0
+    skip_lines: int = 0
+
+    def bytes(self) -> bytes:
+        return self.data[self.offset:] if self.offset else self.data
+
+    def head(self) -> str:
+        return self.data[self.offset:self.offset + HEAD_BYTES].decode(errors="ignore")
+
+    def is_blank(self) -> bool:
+        """No real character at all: only separators and blanks."""
+        return _REAL_CHARACTER.search(self.data, self.offset) is None
+
+
+_REAL_CHARACTER = re.compile(rb'[^\s,;|"]')
+
+
+def _field_count(body: Body, delimiter: str) -> int:
     """The most fields any line has (quoted delimiters counted too: a spare column is null)."""
-    lines = pl.Series([body.decode()]).str.split("\n").explode()
+    lines = pl.Series([body.bytes().decode()]).str.split("\n").explode()
     most = lines.str.count_matches(delimiter, literal=True).max()
     return int(most or 0) + 1  # type: ignore[arg-type]
 
 
-def _record_lines(body: bytes, first_line: int, records: int) -> pl.Series | None:
+def _record_lines(body: Body, first_line: int, records: int) -> pl.Series | None:
     """The file line each record starts on; None when that cannot be told apart."""
-    n_lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    data = body.data
+    n_lines = data.count(b"\n", body.offset) + (0 if data.endswith(b"\n") else 1)
     if records == n_lines:  # no record spans lines: the common, cheap case
         return pl.int_range(first_line, first_line + n_lines, dtype=pl.Int64, eager=True)
-    lines = pl.Series([body.decode()]).str.split("\n").explode().head(n_lines)
+    lines = pl.Series([body.bytes().decode()]).str.split("\n").explode().head(n_lines)
     starts = pl.int_range(first_line, first_line + n_lines, dtype=pl.Int64, eager=True).filter(
         _quote_aware_starts(lines))
     return starts if len(starts) == records else None
 
 
-def read_body(body: bytes, delimiter: str, first_line: int, width: int) -> pl.DataFrame:
+def read_body(body: Body, delimiter: str, first_line: int, width: int) -> pl.DataFrame:
     """Every record as String columns c0..c(width-1) plus `_line` (1-based line in the file).
 
     `body` is UTF-8: polars reads it as it is; only the rare stdlib path decodes it.
     """
     names = [f"c{i}" for i in range(width)]
     # polars (RFC 4180) misreads `2023-01-01 ; "Acme; Inc." ; 1,00`; the stdlib reader copes.
-    head = first_lines(body[:HEAD_BYTES].decode(errors="ignore"), HEAD_LINES)
+    head = first_lines(body.head(), HEAD_LINES)
     if not any(re.search(rf'{re.escape(delimiter)}[ \t]+"', line) for line in head):
         try:
             frame = pl.read_csv(
-                body, has_header=False, infer_schema=False,
+                body.data, has_header=False, infer_schema=False, skip_lines=body.skip_lines,
                 separator=delimiter, quote_char='"', truncate_ragged_lines=True,
                 schema=dict.fromkeys(names, pl.String), missing_columns="insert",
             )
@@ -254,7 +279,7 @@ def read_body(body: bytes, delimiter: str, first_line: int, width: int) -> pl.Da
         lines = _record_lines(body, first_line, frame.height) if frame is not None else None
         if frame is not None and lines is not None:
             return frame.with_columns(_line=lines)
-    return _read_body_stdlib(body.decode(), delimiter, first_line, names)
+    return _read_body_stdlib(body.bytes().decode(), delimiter, first_line, names)
 
 
 def first_lines(text: str, count: int) -> list[str]:
@@ -407,7 +432,8 @@ def _signed_amounts(frame: pl.DataFrame, names: dict[str, str], profile: Profile
     """amount | debit + credit | amount + direction, then the profile's sign convention."""
     roles = [names[r] for r in ("amount", "debit", "credit") if r in names]
     cells = pl.DataFrame([_text(frame, n) for n in roles])
-    mark = infer_decimal_mark(pl.concat(cells.get_columns()), _decimal_preference(profile))
+    every_cell = cells.to_series() if cells.width == 1 else pl.concat(cells.get_columns())
+    mark = infer_decimal_mark(every_cell, _decimal_preference(profile))
     parsed = {n: parse_amounts(cells[n], mark) for n in roles}
     direction_ok: pl.Series | bool = True
     if "amount" in names:
@@ -709,11 +735,23 @@ def _layout(text: _Text, profiles: list[Profile], options: ImportOptions,
     return detect_layout(profiles, head, text.head_cells, path)
 
 
+HEAD_TEXT_BYTES = 1 << 20  # an ASCII file's head made text: far more than HEAD_AREA lines
+
+
+def _decode_head(data: bytes) -> Decoded:
+    """decode(), but a plain ASCII file (most US exports) gets only its head made text: its
+    body is read from its bytes by polars (see _body), so decoding all of it is wasted."""
+    if len(data) > HEAD_TEXT_BYTES and data.isascii() and b"\r" not in data:
+        head = data[:HEAD_TEXT_BYTES]
+        return Decoded(head[:head.rfind(b"\n") + 1].decode("ascii"), "utf-8")
+    return decode(data)
+
+
 def _detect(data: bytes, profiles: list[Profile], options: ImportOptions,
             path: Path) -> tuple[_Text, Layout]:
     """Decode, sniff, find the profile; a file that is not UTF-8 is also tried in each
     encoding a profile declares (a cp1250 header read as cp1252 matches nothing)."""
-    text = _split(decode(data))
+    text = _split(_decode_head(data))
     not_utf8 = text.decoded.warning is not None
     if text.delimiter is None:
         raise StatementError(
@@ -741,16 +779,16 @@ def _detect(data: bytes, profiles: list[Profile], options: ImportOptions,
     return text, layout
 
 
-def _body_bytes(data: bytes, decoded: Decoded, head: list[str]) -> bytes:
+def _body(data: bytes, decoded: Decoded, head: list[str]) -> Body:
     """The file after its `head` lines, as UTF-8 for polars.
 
-    A UTF-8 file that decoding left as it was (no BOM, no CR, no stray BOMs) is sliced from
-    its own bytes: a big file is then never re-encoded nor copied as text.
+    A UTF-8 file that decoding left as it was (no BOM, no CR, no stray BOMs) is read from its
+    own bytes: a big file is then never re-encoded nor copied.
     """
     unchanged = b"\r" not in data and (data.isascii() or codecs.BOM_UTF8 not in data)
     if decoded.encoding == "utf-8" and unchanged:
-        return data[sum(len(line.encode()) + 1 for line in head):]
-    return decoded.text[sum(len(line) + 1 for line in head):].encode()
+        return Body(data, sum(len(line.encode()) + 1 for line in head), len(head))
+    return Body(decoded.text[sum(len(line) + 1 for line in head):].encode())
 
 
 def _date_undated_pending(kept: pl.DataFrame, keeping: bool) -> tuple[pl.DataFrame, str | None]:
@@ -771,8 +809,8 @@ def read_statement(path: Path, data: bytes, options: ImportOptions) -> ParsedFil
     profile, lines, decoded = layout.profile, text.lines, text.decoded
     assert text.delimiter is not None
     start = 0 if layout.header_index is None else layout.header_index + 1
-    body = _body_bytes(data, decoded, lines[:start])
-    if not re.search(rb'[^\s,;|"]', body):  # no real character: only separators and blanks
+    body = _body(data, decoded, lines[:start])
+    if body.is_blank():
         return ParsedFile(format="csv", profile=profile.id, frame=schema.empty(schema.RAW),
                           warnings=["the file has no transaction rows"],
                           encoding=decoded.encoding)

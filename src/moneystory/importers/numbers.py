@@ -114,11 +114,12 @@ def infer_decimal_mark(values: pl.Series, prefer: str | None = None) -> str:
     A column holding only ambiguous values such as `1.000` is read the way the profile or the
     locale says, never guessed value by value.
     """
-    text = values.drop_nulls().str.strip_chars()
-    point_only_or_integer = text.str.contains(_POINT_OR_INTEGER)
-    if point_only_or_integer.all():  # the usual US/UK column: no comma can read more values
+    text = values.drop_nulls()
+    # The usual US/UK column: no comma can read more values. (Unstripped: a cell with spaces
+    # around it only sends the column to the full count below.)
+    if text.str.contains(_POINT_OR_INTEGER).all():
         return "." if text.str.contains(".", literal=True).any() else (prefer or ".")
-    distinct = text.unique()
+    distinct = text.str.strip_chars().unique()
     frame = pl.DataFrame({"v": distinct}).filter(pl.col("v") != "")
     if frame.is_empty():
         return prefer or "."
@@ -145,7 +146,8 @@ def parse_amounts(values: pl.Series, decimal: str | None = None,
     Plain numbers are cast directly; the full rule chain runs once per distinct other value.
     """
     mark = decimal or infer_decimal_mark(values, prefer)
-    text = values.cast(pl.String).str.strip_chars()
+    # Unstripped: a plain number with spaces around it goes the full way, which strips them.
+    text = values.cast(pl.String)
     plain = text.str.contains(_PLAIN[mark]).fill_null(False)
     direct = text if mark == "." else text.str.replace(",", ".", literal=True)
     out = pl.select(
