@@ -37,11 +37,12 @@ def _root(
         typer.Option("--home", help="Store folder (default: $MONEYSTORY_HOME, else your data dir).",
                      metavar="DIR"),
     ] = None,
-    no_color: Annotated[bool, typer.Option("--no-color", help="Plain output, no colours.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")]
+    no_color: Annotated[bool, common.flag("--no-color", help="Plain output, no colours.")] = False,
+    debug: Annotated[bool, common.flag("--debug", help="Show tracebacks of unexpected errors.")]
     = False,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+        bool, typer.Option("--version", callback=_version, is_eager=True, metavar="",
+                           help="Show the version.")
     ] = False,
 ) -> None:
     ctx.obj = common.State(home=home, no_color=no_color, debug=debug)
