@@ -71,11 +71,11 @@ def test_an_import_reuses_the_earlier_batches_keys(home_dir: Path) -> None:
     home = resolve_home(home_dir)
     files = example_files()
     ingest.import_files(home, files[:-1])
-    analysis.warm_cache(home)
+    analysis.transactions(home).collect()  # a report: the key tables are built
     before = {p.name: p.stat().st_mtime_ns for p in home.cache.glob("batchkeys-*.parquet")}
     assert len(before) == len(files) - 1
     ingest.import_files(home, files[-1:])
-    analysis.warm_cache(home)
+    analysis.transactions(home).collect()
     after = {p.name: p.stat().st_mtime_ns for p in home.cache.glob("batchkeys-*.parquet")}
     assert len(after) == len(files)
     assert all(after[name] == stamp for name, stamp in before.items()), "not recomputed"
@@ -115,14 +115,6 @@ def test_a_repeated_review_is_read_back_and_a_rule_change_recomputes_it(
     changed = story.year_review(examples_home, 2023, today=today)
     assert [c.category for c in changed.top_categories] == ["medical"]
     assert [c.category for c in first.top_categories] != ["medical"]
-
-
-def test_warming_with_a_broken_rules_file_does_not_raise(examples_home: Home) -> None:
-    _clear_cache(examples_home)
-    examples_home.rules_file.parent.mkdir(parents=True, exist_ok=True)
-    examples_home.rules_file.write_text("[[rules]\n", encoding="utf-8")
-    analysis.warm_cache(examples_home)  # the next report explains the file, not the import
-    assert not list(examples_home.cache.glob("keys-*.parquet"))
 
 
 def test_a_window_not_kept_reads_only_the_columns_asked_for(examples_home: Home) -> None:

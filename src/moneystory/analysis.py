@@ -31,7 +31,6 @@ import polars as pl
 from moneystory import enrich, hidden, schema
 from moneystory.enrich import pipeline
 from moneystory.enrich.summary import MerchantList, merchant_summary
-from moneystory.errors import MoneystoryError
 from moneystory.paths import Home, atomic_write_bytes, atomic_write_text
 from moneystory.store import Store
 
@@ -132,20 +131,6 @@ def _within(start: date | None, end: date | None, margin: timedelta = timedelta(
     if end is not None:
         condition &= pl.col("date") <= end + margin
     return condition
-
-
-def warm_cache(home: Home) -> None:
-    """Build the key table for the current store (after an import), so that the next report
-    only enriches the rows it reads. Best effort: an unreadable rules file or store is the
-    next report's to explain, not the import's."""
-    store = Store(home)
-    try:
-        paths = store.batch_paths()
-        if paths and all(p.exists() for p in paths):
-            key_facts(home, paths, enrich.load_rules(home.rules_file),
-                      fingerprint(home, paths, with_hidden=False))
-    except (MoneystoryError, OSError):
-        return
 
 
 def key_facts(home: Home, paths: list[Path], rules: enrich.Rules, current: str) -> pl.DataFrame:
