@@ -159,3 +159,16 @@ def test_any_line_soup_parses_without_crashing(lines: list[str]) -> None:
     assert parsed.frame["date"].null_count() == 0
     records_end = lines.count("^") + sum(line.startswith("!") for line in lines) + 1
     assert parsed.frame.height + len(parsed.rejected) <= records_end
+
+
+@pytest.mark.parametrize(("dates", "expected"), [
+    (["12/31/99", "1/1/00", "1/2/00"], [date(1999, 12, 31), date(2000, 1, 1), date(2000, 1, 2)]),
+    (["6/1/69", "6/2/69"], [date(1969, 6, 1), date(1969, 6, 2)]),  # not 2069: never ahead
+    (["3/1/24", "3/2/24"], [date(2024, 3, 1), date(2024, 3, 2)]),
+    (["12/31/99", "1/1'00"], [date(1999, 12, 31), date(2000, 1, 1)]),  # Quicken's apostrophe
+    (["12/31/99", "1/ 1' 0"], [date(1999, 12, 31), date(2000, 1, 1)]),  # ... space-padded
+])
+def test_plain_two_digit_years_take_the_century_of_the_files_run(
+        dates: list[str], expected: list[date]) -> None:
+    text = "!Type:Bank\n" + "".join(f"D{d}\nT-1.00\nPSHOP\n^\n" for d in dates)
+    assert column(parse_text(text), "date") == expected

@@ -8,7 +8,8 @@ Dates have no declared order, so the order is decided over the WHOLE file: every
 (M/D/Y, D/M/Y, Y/M/D) that makes every date valid is a candidate; a statement covers a short
 period, so a reading spanning years less than another wins; if still more than one reading gives
 different dates, M/D/Y is taken and a warning says so. Years: `'00` is 2000 (Quicken's
-apostrophe), `099` is 1999 (the Y2K bug: years since 1900), two digits pivot at 70.
+apostrophe), `099` is 1999 (the Y2K bug: years since 1900), other two-digit years take the
+century of the file's own run of years (never in the future).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from moneystory.importers.base import (
     split_unreadable,
     squash_expr,
 )
+from moneystory.importers.dates import two_digit_centuries
 from moneystory.importers.numbers import parse_amounts
 
 _SNIFF = re.compile(r"^\s*!(Type:|Account|Option)", re.I | re.M)
@@ -155,9 +157,22 @@ def _year(part: pl.Expr, apostrophe: pl.Expr) -> pl.Expr:
     return (
         pl.when(width == 4).then(value)
         .when(width == 3).then(1900 + value)  # Y2K-era software: years since 1900
-        .when((width == 2) & apostrophe).then(2000 + value)
+        .when((width <= 2) & apostrophe).then(2000 + value)  # "1/1'00", space-padded "1/1' 0"
         .when(width == 2).then(pl.when(value < 70).then(2000 + value).otherwise(1900 + value))
     )
+
+
+def _plain_two_digit_centuries(frame: pl.DataFrame, year_at: int) -> pl.DataFrame:
+    """Two-digit years without an apostrophe ("12/31/99") get their century from the file's
+    own run of such years, as CSV dates do (dates.two_digit_centuries): "'69" is 1969, not
+    a date 43 years ahead. Apostrophe years (Quicken's "1/1' 0") stay in the 2000s."""
+    plain = ((pl.col(f"_p{year_at}").str.len_chars() == 2)
+             & ~pl.col("_sep").fill_null("").str.starts_with("'")).fill_null(False)
+    rows = frame.select(plain).to_series().arg_true()
+    if rows.is_empty():
+        return frame
+    moved = two_digit_centuries(frame["date"].gather(rows))
+    return frame.with_columns(frame["date"].scatter(rows, moved))
 
 
 def _reading(order: tuple[int, int, int]) -> pl.Expr:
@@ -237,6 +252,7 @@ class _QifImporter:
         # T amounts: `,` thousands (`-1,000.00`), or a decimal comma when the whole file says so.
         frame = frame.with_columns(date=_reading(_READINGS[reading]),
                                    amount=parse_amounts(frame["amount_text"], prefer="."))
+        frame = _plain_two_digit_centuries(frame, _READINGS[reading][0])
         frame, rejected = split_unreadable(frame, "line", f"date (D, read as {reading})",
                                            "amount (T)")
         payee, memo = squash_expr(pl.col("payee")), squash_expr(pl.col("memo"))
