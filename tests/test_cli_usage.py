@@ -34,3 +34,11 @@ def test_no_command_shows_the_help() -> None:
     result = _run()
     assert "Usage: moneystory" in result.stdout + result.stderr
     assert "error:" not in result.stderr
+
+
+def test_the_help_flag_is_not_shown_as_taking_a_value() -> None:
+    """typer 0.29 prints `--help -h <bool>`; the command gives it no metavar."""
+    for args in (["--help"], ["import", "--help"], ["imports", "undo", "--help"]):
+        help_line = next(line for line in _run(*args).stdout.splitlines()
+                         if "Show this message" in line)
+        assert "--help" in help_line and "<bool>" not in help_line, help_line

@@ -5,7 +5,7 @@ Heavy modules (polars, the services) are imported inside command bodies so `--he
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -70,6 +70,7 @@ def main() -> None:
     import sys
 
     command = typer.main.get_command(app)
+    _help_flag_without_metavar(command)
     try:
         code = command.main(prog_name="moneystory", standalone_mode=False)
     except typer.Abort:
@@ -87,3 +88,19 @@ def main() -> None:
         sys.stderr.write(f"error: {message} Run `{where} --help` for the options.\n")
         sys.exit(exc.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _help_flag_without_metavar(command: Any) -> None:
+    """typer 0.29 lists `--help -h <bool>`, as if the flag took a value: every command's help
+    option gets an empty metavar, as our own flags have (common.flag)."""
+    make = command.get_help_option
+
+    def quiet(ctx: Any) -> Any:
+        option = make(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    command.get_help_option = quiet
+    for sub in getattr(command, "commands", {}).values():
+        _help_flag_without_metavar(sub)
