@@ -91,7 +91,8 @@ class Store:
         log = self.read_log()
         if log.version < LOG_VERSION and log.imports:
             self._upgrade()
-        paths = self.batch_paths()
+            log = self.read_log()
+        paths = self.batch_paths(log)
         if not paths:
             return schema.empty(schema.STORED).lazy()
         missing = [p for p in paths if not p.exists()]

@@ -16,7 +16,6 @@ that matter (this and the previous one) with only the columns used, then eager p
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
@@ -300,49 +299,6 @@ class Evidence:
 
 
 # ---------------------------------------------------------------------------------- entry
-@dataclass
-class YearFacts:
-    """Everything of a year's review that the transactions alone give, before the recurring
-    and BNPL sections and the advice are added."""
-
-    year: int
-    main: str
-    facts: _Facts
-    this_main: pl.DataFrame
-    prev_main: pl.DataFrame
-    fields: dict[str, Any]  # YearReview's fields, but subscriptions, fees, BNPL and advice
-    evidence: Evidence
-
-
-def year_facts(lf: pl.LazyFrame, year: int, currency: str | None = None) -> YearFacts:
-    """The figures of `year` (and the year before, to compare) from an ENRICHED LazyFrame."""
-    both = _two_years(lf, year)
-    this = both.filter(pl.col("date").dt.year() == year)
-    main = currency or _main_currency(this)
-    this_main = this.filter(pl.col("currency") == main)
-    prev_main = both.filter((pl.col("date").dt.year() == year - 1) & (pl.col("currency") == main))
-    facts, last = _Facts(this_main, year, main), _Facts(prev_main, year - 1, main)
-    fields: dict[str, Any] = {
-        "year": year, "currency": main, "start": facts.start, "end": facts.end,
-        "transactions": this_main.height, "income": facts.money(facts.income),
-        "spending": facts.money(facts.spending),
-        "net": facts.money(facts.income - facts.spending),
-        "saving_rate": _ratio(facts.income - facts.spending, facts.income),
-        "top_expenses": facts.top_expenses(), "top_categories": facts.categories(),
-        "top_merchants": facts.merchants("amount"),
-        "top_merchants_by_visits": facts.merchants("count"),
-        "new_merchants": _merchant_changes(facts, last, new=True),
-        "dropped_merchants": _merchant_changes(facts, last, new=False),
-        "peak_month": facts.peak_month(), "by_month": facts.months,
-        "by_weekday": facts.by_weekday(), "busiest_day": facts.busiest_day(),
-        "priciest_week": facts.priciest_week(),
-        "longest_no_spend_streak": facts.no_spend_streak(),
-        "previous_year": _previous_year(facts, last),
-        "currencies": _currency_summaries(this, facts),
-    }
-    return YearFacts(year, main, facts, this_main, prev_main, fields, facts.evidence())
-
-
 def review_year(
     lf: pl.LazyFrame,
     year: int,
@@ -358,20 +314,35 @@ def review_year(
     """
     from moneystory.analyzers import advice  # advice reads this module's models
 
-    known = year_facts(lf, year, currency)
-    main, this_main = known.main, known.this_main
-    plans = bnpl or BnplReport()
-    subscriptions = _subscriptions(streams, this_main, year, main, before=known.prev_main)
+    both = _two_years(lf, year)
+    this = both.filter(pl.col("date").dt.year() == year)
+    main = currency or _main_currency(this)
+    this_main = this.filter(pl.col("currency") == main)
+    prev_main = both.filter((pl.col("date").dt.year() == year - 1) & (pl.col("currency") == main))
+    facts, last = _Facts(this_main, year, main), _Facts(prev_main, year - 1, main)
     review = YearReview(
-        **known.fields,
-        top_one_off_expenses=known.facts.top_expenses(
-            leave_out=[t for item in subscriptions.items for t in item.txn_ids]),
-        subscriptions=subscriptions,
-        fees=_fees(this_main, main, bnpl_late=plans.late_fee_txn_ids),
-        bnpl=_bnpl(plans, this_main, year, main, pledge),
+        year=year, currency=main, start=facts.start, end=facts.end,
+        transactions=this_main.height, income=facts.money(facts.income),
+        spending=facts.money(facts.spending), net=facts.money(facts.income - facts.spending),
+        saving_rate=_ratio(facts.income - facts.spending, facts.income),
+        top_expenses=facts.top_expenses(), top_one_off_expenses=[],
+        top_categories=facts.categories(),
+        top_merchants=facts.merchants("amount"), top_merchants_by_visits=facts.merchants("count"),
+        new_merchants=_merchant_changes(facts, last, new=True),
+        dropped_merchants=_merchant_changes(facts, last, new=False),
+        peak_month=facts.peak_month(), by_month=facts.months, by_weekday=facts.by_weekday(),
+        busiest_day=facts.busiest_day(), priciest_week=facts.priciest_week(),
+        longest_no_spend_streak=facts.no_spend_streak(),
+        previous_year=_previous_year(facts, last),
+        subscriptions=_subscriptions(streams, this_main, year, main, before=prev_main),
+        fees=_fees(this_main, main, bnpl_late=(bnpl or BnplReport()).late_fee_txn_ids),
+        bnpl=_bnpl(bnpl or BnplReport(), this_main, year, main, pledge),
         recommendations=[],
+        currencies=_currency_summaries(this, facts),
     )
-    review.recommendations = advice.recommend(review, known.evidence)
+    review.top_one_off_expenses = facts.top_expenses(
+        leave_out=[t for item in review.subscriptions.items for t in item.txn_ids])
+    review.recommendations = advice.recommend(review, facts.evidence())
     return review
 
 
