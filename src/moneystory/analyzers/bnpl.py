@@ -15,9 +15,7 @@ works whatever the enrichment did with `kind` and `merchant`.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import operator
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -28,6 +26,7 @@ import polars as pl
 from pydantic import BaseModel, Field
 
 from moneystory.enrich.bnpl import DISTINCT_SEED, Schedule, bnpl_columns, catalogue
+from moneystory.frames import mixed_hash
 from moneystory.money import for_display
 
 POSSIBLE = "possible instalment plan"
@@ -103,7 +102,7 @@ def find_bnpl(lf: pl.LazyFrame, as_of: date | None = None) -> BnplReport:
     named = _rows_of(rows, texts, provider.is_not_null() & ~pl.col("bnpl_refund_text"))
     fees = named.filter(pl.col("bnpl_late_fee"))
     unnamed = _rows_of(rows, texts, provider.is_null() & pl.col("payee_id").is_not_null(),
-                       ["payee_id"])
+                       ["payee_id"], row=~pl.col("kind").fill_null("").is_in(_NOT_PLAN_KINDS))
     plans = [*_named_plans(named.filter(~pl.col("bnpl_late_fee")), as_of),
              *_schedule_plans(unnamed, as_of)]
     _mark_plans_older_than_the_data(plans, lf)
@@ -150,30 +149,36 @@ def _outflows(lf: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
                           for c in ("merchant", "kind", "card_last4") if c not in present])
     rows = lf.select(columns).filter(pl.col("amount") < 0).collect()
     payee = pl.coalesce("merchant", "description")
-    hashed = rows.select(_h=pl.struct("description", payee.alias("_p")).hash(DISTINCT_SEED))["_h"]
+    hashed = rows.select(_h=mixed_hash("description", payee, seed=DISTINCT_SEED))["_h"]
     texts = (
         rows.select("description", _p=payee).with_columns(_h=hashed)
         .unique("_h", maintain_order=True)
-        .with_columns(**bnpl_columns("description"), shop=_shop(pl.col("description")),
-                      marker_n=_marker(pl.col("description"), "n"),
-                      marker_total=_marker(pl.col("description"), "total"),
-                      payee=_payee_key(pl.col("_p")), _t=pl.int_range(pl.len(), dtype=pl.UInt32))
+        .with_columns(**bnpl_columns("description"), payee=_payee_key(pl.col("_p")),
+                      _t=pl.int_range(pl.len(), dtype=pl.UInt32))
         .with_columns(payee_id=pl.when(pl.col("payee") != "")
                       .then(pl.col("payee").rank("dense").cast(pl.UInt32)))
         .drop("_p")
     )
+    # the shop and "Rate 3 von 4" only matter on a provider's lines: the regexes run on those
+    description = pl.col("description")
+    named = texts.filter(pl.col("bnpl_provider").is_not_null()).select(
+        "_t", shop=_shop(description), marker_n=_marker(description, "n"),
+        marker_total=_marker(description, "total"))
+    texts = texts.join(named, on="_t", how="left").sort("_t")
     index = hashed.replace_strict(texts["_h"], texts["_t"], return_dtype=pl.UInt32)
     return rows.with_columns(_t=index), texts.drop("_h")
 
 
 def _rows_of(rows: pl.DataFrame, texts: pl.DataFrame, which: pl.Expr,
-             facts: list[str] | None = None) -> pl.DataFrame:
-    """The rows whose text satisfies `which`, with their text's `facts` (default: all).
+             facts: list[str] | None = None, *, row: pl.Expr | None = None) -> pl.DataFrame:
+    """The rows whose text satisfies `which` (and that satisfy `row`), with their text's
+    `facts` (default: all).
 
     Both by the text's index (`_t` is its row in `texts`): a join of millions of rows, even
     on a UInt32, cost ten times more than these gathers."""
     facts = facts or [c for c in texts.columns if c not in ("_t", "description")]
-    kept = rows.filter(texts.select(which.fill_null(False)).to_series().gather(rows["_t"]))
+    keep = texts.select(which.fill_null(False)).to_series().gather(rows["_t"])
+    kept = rows.filter(keep if row is None else keep & row)
     return kept.with_columns([texts[c].gather(kept["_t"]) for c in facts]).drop("_t")
 
 
@@ -319,15 +324,14 @@ def _plan(row: dict[str, object], chain: list[_Charge], schedule: Schedule, as_o
 
 # ---------------------------------------------------------------------------------- by schedule
 def _schedule_plans(frame: pl.DataFrame, as_of: date) -> Iterator[BnplPlan]:
-    frame = frame.filter(~pl.col("kind").fill_null("").is_in(_NOT_PLAN_KINDS))
+    """Plans of no named provider: equal charges to one payee on a plan's schedule (`frame`:
+    charges of no provider's text, of no kind that is never a plan)."""
     keys = ["account_id", "currency", "payee_id", "amount"]
     # Vectorised sieve before any Python: a group needs 3+ charges and enough gaps of one
     # shape to hold a run.
     repeated = _repeated(frame, keys, min(s[0] for s in _SHAPES))
-    gap = pl.col("date").diff().dt.total_days()
-    regular = pl.any_horizontal([(gap - days).abs().le(tolerance).sum().ge(count - 1)
-                                 for count, days, tolerance, _ in _SHAPES])
-    candidates = repeated.sort("date", "txn_id").filter(regular.over(keys))
+    candidates = repeated.sort("date", "txn_id").join(
+        _regular(repeated, keys), on=keys, how="semi", nulls_equal=True, maintain_order="left")
     runs = [(first, chain, shape) for first, charges in _groups(candidates, keys, min_rows=3)
             for chain, shape in _exact_runs(charges)]
     purchases = _purchases_near(frame, [(first, chain[0]) for first, chain, _ in runs])
@@ -342,15 +346,32 @@ def _schedule_plans(frame: pl.DataFrame, as_of: date) -> Iterator[BnplPlan]:
                     purchase_txn_id=purchase)
 
 
+def _regular(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """The `keys` of the groups with enough gaps of one shape to hold a run.
+
+    Gaps are taken in one sort by keys and date, cut where the key changes: six window
+    expressions over the keys cost seven times more."""
+    ordered = frame.sort(*keys, "date", "txn_id")
+    same = pl.all_horizontal([pl.col(k).eq_missing(pl.col(k).shift(1)) for k in keys])
+    gap = pl.when(same).then(pl.col("date").diff().dt.total_days())
+    fits = ordered.with_columns([((gap - days).abs() <= tolerance).fill_null(False).alias(f"_s{i}")
+                                 for i, (_, days, tolerance, _) in enumerate(_SHAPES)])
+    return (
+        fits.group_by(keys)
+        .agg([pl.col(f"_s{i}").sum() >= count - 1 for i, (count, *_) in enumerate(_SHAPES)])
+        .filter(pl.any_horizontal(pl.exclude(keys)))
+        .select(keys)
+    )
+
+
 def _repeated(frame: pl.DataFrame, keys: list[str], times: int) -> pl.DataFrame:
     """The rows whose `keys` occur at least `times` times.
 
     Sieved on a 64-bit mix of the keys' hashes, sorted: a value equal to the one `times - 1`
     places before it occurs that often (3x faster than a count over the keys). A collision
     only lets a few more rows through: the groups are formed on the keys themselves."""
-    mixed = frame.select(functools.reduce(operator.xor, [
-        (pl.col(c).to_physical() if c == "amount" else pl.col(c)).hash(seed)
-        for seed, c in enumerate(keys)]))
+    mixed = frame.select(mixed_hash(*[pl.col(c).to_physical() if c == "amount" else c
+                                      for c in keys]))
     ordered = mixed.to_series().sort()
     often = ordered.filter(ordered == ordered.shift(times - 1)).unique()
     return frame.filter(mixed.to_series().is_in(often.implode()))
@@ -371,6 +392,7 @@ def _purchases_near(frame: pl.DataFrame, starts: list[tuple[dict[str, Any], _Cha
     }, schema_overrides={"payee_id": pl.UInt32, "_amount": frame.schema["amount"]})
     near = (
         frame.select("account_id", "payee_id", "date", "amount", "txn_id")
+        .filter(pl.col("payee_id").is_in(wanted["payee_id"].implode()))  # before a string join
         .join(wanted, on=["account_id", "payee_id"])
         .filter(pl.col("date").is_between(
             pl.col("_start") - pl.duration(days=_PURCHASE_WINDOW), pl.col("_start"))

@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 import polars as pl
 from pydantic import BaseModel, Field
 
+from moneystory.frames import mixed_hash
 from moneystory.money import AMOUNT_SCALE
 
 
@@ -215,7 +216,7 @@ def _with_payer(rows: pl.DataFrame) -> pl.DataFrame:
     hashed = rows.with_columns(payer=payer).with_columns(
         # one integer per (payer, merchant, direction, currency): sorting and grouping on it
         # is several times faster than on the four strings
-        key=pl.struct(GROUP_KEYS).hash()
+        key=mixed_hash(*GROUP_KEYS)
     )
     return hashed.with_columns(key=_dense(hashed["key"])).with_row_index("rid")
 

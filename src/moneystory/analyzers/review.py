@@ -288,14 +288,19 @@ class Evidence:
     """What the advice rests on that the model does not carry: the charges behind a finding,
     biggest first, looked up only for the findings that need them."""
 
-    def __init__(self, charges: pl.DataFrame) -> None:
-        self.charges = charges  # txn_id, spend, category, month ("2023-12")
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.frame = frame  # one year's rows, classified by `_two_years`
 
     def ids(self, column: str, value: str) -> tuple[list[str], int]:
-        """Up to EVIDENCE_LIMIT txn_ids (biggest first) and how many there are in all."""
-        rows = self.charges.filter(pl.col(column) == value)
-        top = _largest(rows, EVIDENCE_LIMIT).sort(["spend", "txn_id"], descending=[True, False])
-        return top["txn_id"].head(EVIDENCE_LIMIT).to_list(), rows.height
+        """Up to EVIDENCE_LIMIT txn_ids of the year's charges with `column` == `value`
+        (column "month": "2023-12"), biggest first, and how many there are in all."""
+        match = (pl.col("month") == int(value[5:7]) if column == "month"
+                 else pl.col(column) == value)
+        which = pl.col("outflow") & match
+        top = _largest(self.frame, EVIDENCE_LIMIT, which).sort(["spend", "txn_id"],
+                                                               descending=[True, False])
+        count = self.frame.select(which.sum()).item()
+        return top["txn_id"].head(EVIDENCE_LIMIT).to_list(), int(count)
 
 
 # ---------------------------------------------------------------------------------- entry
@@ -315,10 +320,12 @@ def review_year(
     from moneystory.analyzers import advice  # advice reads this module's models
 
     both = _two_years(lf, year)
-    this = both.filter(pl.col("date").dt.year() == year)
-    main = currency or _main_currency(this)
-    this_main = this.filter(pl.col("currency") == main)
-    prev_main = both.filter((pl.col("date").dt.year() == year - 1) & (pl.col("currency") == main))
+    in_year = pl.col("date") >= date(year, 1, 1)  # the frame holds this year and the last
+    counts = _currency_counts(both, in_year)
+    main = currency or (counts[0][0] if counts else "USD")
+    # Each filter copies every column of a million rows: only the two frames used are made.
+    this_main = both.filter(in_year & (pl.col("currency") == main))
+    prev_main = both.filter(~in_year & (pl.col("currency") == main))
     facts, last = _Facts(this_main, year, main), _Facts(prev_main, year - 1, main)
     review = YearReview(
         year=year, currency=main, start=facts.start, end=facts.end,
@@ -338,7 +345,7 @@ def review_year(
         fees=_fees(this_main, main, bnpl_late=(bnpl or BnplReport()).late_fee_txn_ids),
         bnpl=_bnpl(bnpl or BnplReport(), this_main, year, main, pledge),
         recommendations=[],
-        currencies=_currency_summaries(this, facts),
+        currencies=_currency_summaries(both, in_year, facts, counts),
     )
     review.top_one_off_expenses = facts.top_expenses(
         leave_out=[t for item in review.subscriptions.items for t in item.txn_ids])
@@ -374,11 +381,11 @@ def _two_years(lf: pl.LazyFrame, year: int) -> pl.DataFrame:
     )
 
 
-def _main_currency(frame: pl.DataFrame) -> str:
-    if frame.is_empty():
-        return "USD"
-    counts = frame.group_by("currency").len().sort(["len", "currency"], descending=[True, False])
-    return str(counts["currency"][0])
+def _currency_counts(frame: pl.DataFrame, which: pl.Expr) -> list[tuple[str, int]]:
+    """(currency, rows) of the rows `which` selects, the most used first: the main currency."""
+    counts = frame.select(pl.col("currency").filter(which).value_counts(name="n")).unnest(
+        "currency")
+    return sorted(((str(c), int(n)) for c, n in counts.iter_rows()), key=lambda r: (-r[1], r[0]))
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -425,9 +432,10 @@ class _Facts:
         return (self.end - self.start).days + 1 if self.start and self.end else 0
 
     def top_expenses(self, n: int = TOP_N, *, leave_out: Sequence[str] = ()) -> list[Expense]:
-        rows = self.frame.filter(pl.col("outflow") & ~pl.col("txn_id").is_in(list(leave_out)))
-        rows = _largest(rows, n).sort(["spend", "date", "txn_id"],
-                                      descending=[True, False, False]).head(n)
+        # the n largest once `leave_out` is gone are among the n + len(leave_out) largest
+        rows = _largest(self.frame, n + len(leave_out), pl.col("outflow"))
+        rows = rows.filter(~pl.col("txn_id").is_in(list(leave_out))).sort(
+            ["spend", "date", "txn_id"], descending=[True, False, False]).head(n)
         return [
             Expense(date=r["date"], merchant=r["merchant"], amount=self.money(r["spend"]),
                     category=r["category"], txn_id=r["txn_id"])
@@ -565,16 +573,17 @@ class _Facts:
         return Period(start=top["start"], end=top["end"], days=top["days"])
 
     def evidence(self) -> Evidence:
-        return Evidence(self.frame.filter(pl.col("outflow")).select(
-            "txn_id", "spend", "category", month=pl.col("date").dt.strftime("%Y-%m")))
+        return Evidence(self.frame)
 
 
-def _largest(frame: pl.DataFrame, n: int) -> pl.DataFrame:
-    """The rows whose spend is among the n largest (ties kept): a cut before any full sort."""
-    if frame.height <= n:
-        return frame
-    cut = frame["spend"].top_k(n).min()
-    return frame.filter(pl.col("spend") >= cut)
+def _largest(frame: pl.DataFrame, n: int, which: pl.Expr | None = None) -> pl.DataFrame:
+    """The rows (of those `which` selects) whose spend is among the n largest, ties kept: a
+    cut before any full sort, and no copy of the rows not kept."""
+    which = pl.lit(True) if which is None else which
+    cut = frame.select(pl.col("spend").filter(which).top_k(n).min()).item()
+    if cut is None:
+        return frame.clear()
+    return frame.filter(which & (pl.col("spend") >= cut))
 
 
 # ---------------------------------------------------------------------------------- sections
@@ -804,15 +813,15 @@ def _bnpl(
     )
 
 
-def _currency_summaries(frame: pl.DataFrame, main: _Facts) -> list[CurrencySummary]:
-    if frame.is_empty():
-        return []
-    counts = frame.group_by("currency").len()
-    ordered = sorted(counts.iter_rows(), key=lambda r: (r[0] != main.currency, -r[1], r[0]))
+def _currency_summaries(frame: pl.DataFrame, in_year: pl.Expr, main: _Facts,
+                        counts: list[tuple[str, int]]) -> list[CurrencySummary]:
+    """One summary per currency of the year's rows (`in_year` of `frame`, counted in
+    `counts`), main first."""
+    ordered = sorted(counts, key=lambda r: (r[0] != main.currency, -r[1], r[0]))
     summaries = []
     for code, count in ordered:
         facts = main if code == main.currency else _Facts(
-            frame.filter(pl.col("currency") == code), main.year, code)
+            frame.filter(in_year & (pl.col("currency") == code)), main.year, code)
         summaries.append(CurrencySummary(
             currency=code, transactions=count, income=facts.money(facts.income),
             spending=facts.money(facts.spending),

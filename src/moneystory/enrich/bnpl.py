@@ -16,6 +16,7 @@ import polars as pl
 from pydantic import BaseModel, Field
 
 from moneystory.errors import ConfigError
+from moneystory.frames import mixed_hash
 
 _DATA = "data"
 
@@ -171,7 +172,7 @@ def gather_per_distinct(frame: pl.DataFrame, columns: list[str],
     A gather keeps the row order and avoids joining millions of rows on strings (measured 3×
     faster than two per_distinct() joins over 2M rows).
     """
-    hashed = frame.select(_h=pl.struct(columns).hash(DISTINCT_SEED))["_h"]
+    hashed = frame.select(_h=mixed_hash(*columns, seed=DISTINCT_SEED))["_h"]
     distinct = (frame.select(columns).with_columns(_h=hashed).unique("_h", maintain_order=True)
                 .with_columns(**exprs))
     index = hashed.replace_strict(distinct["_h"], pl.int_range(distinct.height, eager=True),

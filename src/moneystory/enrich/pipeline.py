@@ -25,6 +25,7 @@ from moneystory.enrich import clean, merchants, tables
 from moneystory.enrich.bnpl import bnpl_provider
 from moneystory.enrich.rules import Rule, Rules
 from moneystory.enrich.taxonomy import CATEGORIES, KINDS
+from moneystory.frames import mixed_hash
 
 Reason = tuple[pl.Expr, str, str]  # condition, kind, why
 TRANSFER_WINDOW = timedelta(days=5)  # a debit and its matching credit post this close together
@@ -70,7 +71,7 @@ def enrich_with_sources(lf: pl.LazyFrame, rules: Rules, *, sources: bool) -> pl.
 
 def key_hash() -> pl.Expr:
     """The 64-bit hash of a row's key (KEY and the amount's sign): what finds its facts."""
-    return pl.struct(*KEY, _sign()).hash(KEY_SEED)
+    return mixed_hash(*KEY, _sign(), seed=KEY_SEED)
 
 
 def distinct_keys(lf: pl.LazyFrame) -> pl.LazyFrame:
@@ -78,14 +79,17 @@ def distinct_keys(lf: pl.LazyFrame) -> pl.LazyFrame:
     with `_first_charge_key`: the first date money went out under that key (for refunds).
 
     Computed per batch and merged (merge_keys), it gives the same table as over all rows.
+    The strings are kept by `unique` and only integers are aggregated: one group-by taking
+    the first of four strings cost twice as much.
     """
+    rows = lf.select(*KEY, "date", "amount").with_columns(_sign=_sign()).with_columns(
+        _k=key_hash())
+    first_charges = (rows.filter(pl.col("amount") < 0).group_by("_k")
+                     .agg(_first_charge_key=pl.col("date").min()))
     return (
-        lf.select(*KEY, "date", "amount").with_row_index("_row")
-        .with_columns(_sign=_sign()).with_columns(_k=key_hash())
-        .group_by("_k")
-        .agg(*[pl.col(c).first() for c in (*KEY, "_sign")], pl.col("_row").min(),
-             _first_charge_key=pl.col("date").filter(pl.col("amount") < 0).min())
-        .sort("_row").drop("_row").with_row_index("_i")
+        rows.select("_k", *KEY, "_sign").unique("_k", keep="first", maintain_order=True)
+        .join(first_charges, on="_k", how="left", maintain_order="left")
+        .with_row_index("_i")
     )
 
 
@@ -170,8 +174,8 @@ def key_facts(keys: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     The user's regexes may name digits, so they run on every real key.
     """
     shaped = keys.with_columns(
-        _s=pl.struct(_shape("description"), _shape("counterparty"), "bank_category", "mcc",
-                     "_sign").hash(KEY_SEED))
+        _s=mixed_hash(_shape("description"), _shape("counterparty"), "bank_category", "mcc",
+                      "_sign", seed=KEY_SEED))
     shapes = _shape_facts(shaped.unique("_s", keep="first", maintain_order=True), rules)
     own = [c for c in shapes.columns if c not in keys.columns or c == "_s"]
     facts = (
