@@ -255,6 +255,18 @@ def test_show_hidden_marks_them(cli, exports) -> None:  # type: ignore[no-untype
     assert dup["stored_txn_id"] in cli("transactions", "--ids").stdout
 
 
+def test_review_and_accounts_say_that_rows_are_left_out(cli, exports) -> None:  # type: ignore[no-untyped-def]
+    dup = _suggestion(cli, exports)
+    note = "1 hidden transaction is left out"
+    for command in (("review", "2024"), ("accounts",)):
+        assert note not in cli(*command).stdout  # nothing hidden yet: no note
+    assert _run(cli, dup["hide_command"]).exit_code == 0
+    for command in (("review", "2024"), ("accounts",)):
+        text = cli(*command).stdout
+        assert note in text and " hide` lists them" in text, text
+    assert note not in cli("review", "2024", "--json").stdout  # the JSON is the model alone
+
+
 # -------------------------------------------------------------------------------- mistakes
 def _one_sentence(result: Any) -> str:
     assert result.exit_code == 1, result.output

@@ -147,6 +147,33 @@ def known_account(ctx: typer.Context, account: str | None) -> str | None:
     return account
 
 
+def command_line(ctx: typer.Context, *words: str) -> str:
+    """`moneystory [--home DIR] WORDS`, quoted for a POSIX shell, to copy and run."""
+    import shlex
+
+    given = state(ctx).home
+    return shlex.join(["moneystory", *(["--home", given] if given else []), *words])
+
+
+def hidden_count(ctx: typer.Context) -> int:
+    """How many rows `moneystory hide` keeps out of every report."""
+    from moneystory import hidden
+
+    return len(hidden.hidden_ids(home(ctx)))
+
+
+def print_hidden_note(ctx: typer.Context) -> None:
+    """Under a report: that hidden rows are left out of it, so that a total never silently
+    differs from the bank's. Nothing when none is hidden."""
+    count = hidden_count(ctx)
+    if count:
+        from rich.markup import escape
+
+        rows = "transaction is" if count == 1 else "transactions are"
+        out(ctx).print(f"[dim]{count} hidden {rows} left out "
+                       f"(`{escape(command_line(ctx, 'hide'))}` lists them).[/]")
+
+
 def flag(*names: str, help: str) -> Any:
     """A yes/no option. metavar "" keeps the help from showing a misleading `<bool>` value."""
     return typer.Option(*names, help=help, metavar="")

@@ -128,15 +128,7 @@ def _hide_command(ctx: typer.Context, r: FileResult, dup: dict[str, Any]) -> str
     row is not stored), with the --home this run was given."""
     if r.dry_run or not dup.get("txn_id"):
         return None
-    return _command_line(ctx, "hide", dup["txn_id"], "--duplicate-of", dup["stored_txn_id"])
-
-
-def _command_line(ctx: typer.Context, *words: str) -> str:
-    """`moneystory [--home DIR] WORDS`, quoted for a POSIX shell, to copy and run."""
-    import shlex
-
-    given = common.state(ctx).home
-    return shlex.join(["moneystory", *(["--home", given] if given else []), *words])
+    return common.command_line(ctx, "hide", dup["txn_id"], "--duplicate-of", dup["stored_txn_id"])
 
 
 def _amount_shown(dup: dict[str, Any]) -> dict[str, Any]:
@@ -269,6 +261,7 @@ def accounts(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     from moneystory.render.store_text import accounts_table
 
     common.out(ctx).print(accounts_table(rows))
+    common.print_hidden_note(ctx)
 
 
 @common.reports_errors
@@ -336,12 +329,10 @@ def _hidden_note(ctx: typer.Context, frame: Any, shown: bool) -> str:
     """What the count line says of hidden rows, so that a total never silently differs."""
     if shown:
         return f", {frame['hidden'].sum()} of them hidden"
-    from moneystory import hidden
-
-    count = len(hidden.hidden_ids(common.home(ctx)))
+    count = common.hidden_count(ctx)
     from rich.markup import escape
 
-    return (f" (and {count} hidden in the store: `{escape(_command_line(ctx, 'hide'))}` "
+    return (f" (and {count} hidden in the store: `{escape(common.command_line(ctx, 'hide'))}` "
             "lists them)" if count else "")
 
 
@@ -434,7 +425,7 @@ def hide(
         out.print(f"[yellow]note:[/] {escape(note)}.", soft_wrap=True)
     if outcome.hidden:
         them = "it" if len(outcome.hidden) == 1 else "them"
-        unhide = _command_line(ctx, "unhide", *(e.txn_id for e in outcome.hidden))
+        unhide = common.command_line(ctx, "unhide", *(e.txn_id for e in outcome.hidden))
         out.print(f"Every report leaves {them} out; `{escape(unhide)}` shows {them} again.",
                   soft_wrap=True)
 
@@ -452,8 +443,8 @@ def _list_hidden(ctx: typer.Context, rows: list[Any], as_json: bool) -> None:
     from moneystory.render.hidden_text import hidden_list
 
     out.print(hidden_list(rows), soft_wrap=True)
-    out.print(f"[dim]{len(rows)} hidden; `{escape(_command_line(ctx, 'unhide', 'ID'))}` shows "
-              "one again[/]")
+    unhide = escape(common.command_line(ctx, "unhide", "ID"))
+    out.print(f"[dim]{len(rows)} hidden; `{unhide}` shows one again[/]")
 
 
 def _entry_json(entry: Any) -> dict[str, Any]:

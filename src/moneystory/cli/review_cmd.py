@@ -54,5 +54,6 @@ def review(
     from moneystory.render.review_text import render
 
     render(model, common.out(ctx))
+    common.print_hidden_note(ctx)
     if html is not None:
         common.out(ctx).print(f"Wrote {html}")
