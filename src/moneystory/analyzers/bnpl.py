@@ -92,20 +92,20 @@ _PURCHASE_WINDOW = 3  # days before the first instalment a purchase counts as "n
 
 def find_bnpl(lf: pl.LazyFrame, as_of: date | None = None) -> BnplReport:
     """BNPL transactions grouped into plans, from an ENRICHED LazyFrame."""
-    if as_of is not None:
-        lf = lf.filter(pl.col("date") <= as_of)  # as it stood that day
-    rows, texts = _outflows(lf)
+    rows, texts, wide = _outflows(lf, as_of)
     if rows.is_empty():
         return BnplReport()
     as_of = as_of or cast(date, rows["date"].max())  # default: the last day in the data
     provider = pl.col("bnpl_provider")
-    named = _rows_of(rows, texts, provider.is_not_null() & ~pl.col("bnpl_refund_text"))
+    named = _with_wide(
+        _rows_of(rows, texts, provider.is_not_null() & ~pl.col("bnpl_refund_text")), wide)
     fees = named.filter(pl.col("bnpl_late_fee"))
     unnamed = _rows_of(rows, texts, provider.is_null() & pl.col("payee_id").is_not_null(),
                        ["payee_id"], row=~pl.col("kind").fill_null("").is_in(_NOT_PLAN_KINDS))
     plans = [*_named_plans(named.filter(~pl.col("bnpl_late_fee")), as_of),
-             *_schedule_plans(unnamed, as_of)]
-    _mark_plans_older_than_the_data(plans, lf)
+             *_schedule_plans(unnamed, wide, as_of)]
+    _mark_plans_older_than_the_data(
+        plans, lf if as_of is None else lf.filter(pl.col("date") <= as_of))
     plans.sort(key=lambda p: (p.first_date, p.account_id, p.plan_id))
     return BnplReport(
         plans=plans,
@@ -134,25 +134,37 @@ def _currency(frame: pl.DataFrame) -> str | None:
     return str(modes[0]) if len(modes) else None
 
 
-def _outflows(lf: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The money going out, each row with `_t`: its row in the second frame, which holds
-    the text facts of each distinct (description, payee) — provider, late fee, refund text,
-    shop, "Rate 3 von 4" markers and `payee_id` (null for no payee).
+# The columns every outflow is read with, and those read only for the few rows a plan may
+# hold (by `_row`): a copy of 2M rows' texts took more memory than the rest of the analyzer.
+_NARROW = ["txn_id", "account_id", "date", "amount", "currency", "kind"]
+_WIDE = ["card_last4", "description", "merchant"]
+
+
+def _outflows(lf: pl.LazyFrame, as_of: date | None
+              ) -> tuple[pl.DataFrame, pl.DataFrame, pl.LazyFrame]:
+    """The money going out by `as_of` (the _NARROW columns), each row with `_row` (its row in
+    the third frame, which gives its _WIDE columns: `_with_wide`) and `_t`: its row in the
+    second frame, which holds the text facts of each distinct (description, payee) —
+    provider, late fee, refund text, shop, "Rate 3 von 4" markers and `payee_id` (null for
+    no payee).
 
     The text work runs once per distinct text (a few thousand, not millions), and only a
     UInt32 goes back to every row: gathering the text columns themselves onto 2M rows cost
     more than everything else here."""
-    columns = ["txn_id", "account_id", "card_last4", "date", "amount", "currency", "description",
-               "merchant", "kind"]
     present = lf.collect_schema().names()
     lf = lf.with_columns([pl.lit(None, dtype=pl.String).alias(c)
                           for c in ("merchant", "kind", "card_last4") if c not in present])
-    rows = lf.select(columns).filter(pl.col("amount") < 0).collect()
+    # numbered before any filter, so that a lookup by `_row` copies only the rows it finds
+    wide = lf.select(*_NARROW, *_WIDE).with_row_index("_row")
+    out = pl.col("amount") < 0
+    if as_of is not None:
+        out &= pl.col("date") <= as_of  # as it stood that day
     payee = pl.coalesce("merchant", "description")
-    hashed = rows.select(_h=mixed_hash("description", payee, seed=DISTINCT_SEED))["_h"]
+    rows = wide.filter(out).select(
+        "_row", *_NARROW, _h=mixed_hash("description", payee, seed=DISTINCT_SEED)).collect()
+    firsts = rows.select("_h", "_row").unique("_h", keep="first", maintain_order=True)
     texts = (
-        rows.select("description", _p=payee).with_columns(_h=hashed)
-        .unique("_h", maintain_order=True)
+        _with_wide(firsts, wide).select("_h", "description", _p=payee)
         .with_columns(**bnpl_columns("description"), payee=_payee_key(pl.col("_p")),
                       _t=pl.int_range(pl.len(), dtype=pl.UInt32))
         .with_columns(payee_id=pl.when(pl.col("payee") != "")
@@ -165,8 +177,14 @@ def _outflows(lf: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         "_t", shop=_shop(description), marker_n=_marker(description, "n"),
         marker_total=_marker(description, "total"))
     texts = texts.join(named, on="_t", how="left").sort("_t")
-    index = hashed.replace_strict(texts["_h"], texts["_t"], return_dtype=pl.UInt32)
-    return rows.with_columns(_t=index), texts.drop("_h")
+    index = rows["_h"].replace_strict(texts["_h"], texts["_t"], return_dtype=pl.UInt32)
+    return rows.drop("_h").with_columns(_t=index), texts.drop("_h"), wide
+
+
+def _with_wide(rows: pl.DataFrame, wide: pl.LazyFrame) -> pl.DataFrame:
+    """`rows` (with `_row`, in any order) with their _WIDE columns, looked up in `wide`."""
+    found = wide.filter(pl.col("_row").is_in(rows["_row"].implode())).select("_row", *_WIDE)
+    return rows.join(found.collect(), on="_row", how="left", maintain_order="left")
 
 
 def _rows_of(rows: pl.DataFrame, texts: pl.DataFrame, which: pl.Expr,
@@ -323,15 +341,17 @@ def _plan(row: dict[str, object], chain: list[_Charge], schedule: Schedule, as_o
 
 
 # ---------------------------------------------------------------------------------- by schedule
-def _schedule_plans(frame: pl.DataFrame, as_of: date) -> Iterator[BnplPlan]:
+def _schedule_plans(frame: pl.DataFrame, wide: pl.LazyFrame, as_of: date
+                    ) -> Iterator[BnplPlan]:
     """Plans of no named provider: equal charges to one payee on a plan's schedule (`frame`:
-    charges of no provider's text, of no kind that is never a plan)."""
+    charges of no provider's text, of no kind that is never a plan; `wide`: _outflows')."""
     keys = ["account_id", "currency", "payee_id", "amount"]
     # Vectorised sieve before any Python: a group needs 3+ charges and enough gaps of one
     # shape to hold a run.
     repeated = _repeated(frame, keys, min(s[0] for s in _SHAPES))
     candidates = repeated.sort("date", "txn_id").join(
         _regular(repeated, keys), on=keys, how="semi", nulls_equal=True, maintain_order="left")
+    candidates = _with_wide(candidates, wide)
     runs = [(first, chain, shape) for first, charges in _groups(candidates, keys, min_rows=3)
             for chain, shape in _exact_runs(charges)]
     purchases = _purchases_near(frame, [(first, chain[0]) for first, chain, _ in runs])

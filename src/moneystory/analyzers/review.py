@@ -16,6 +16,7 @@ that matter (this and the previous one) with only the columns used, then eager p
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
@@ -312,48 +313,78 @@ def review_year(
     bnpl: BnplReport | None = None,
     pledge: object | None = None,
     currency: str | None = None,
+    figures: YearFigures | None = None,
 ) -> YearReview:
     """The money story of `year` from an ENRICHED LazyFrame (any span; only two years are read).
 
     `pledge` is a PledgeAdherence (analyzers.pledge) or None; `currency` forces the main one.
+    `figures`: year_figures(lf, year, currency=currency) made already (story.py makes it
+    beside the recurring and BNPL analyzers).
     """
     from moneystory.analyzers import advice  # advice reads this module's models
 
-    both = _two_years(lf, year)
-    in_year = pl.col("date") >= date(year, 1, 1)  # the frame holds this year and the last
-    counts = _currency_counts(both, in_year)
-    main = currency or (counts[0][0] if counts else "USD")
-    # Each filter copies every column of a million rows: only the two frames used are made.
-    this_main = both.filter(in_year & (pl.col("currency") == main))
-    prev_main = both.filter(~in_year & (pl.col("currency") == main))
-    facts, last = _Facts(this_main, year, main), _Facts(prev_main, year - 1, main)
+    figures = figures or year_figures(lf, year, currency=currency)
+    facts, this_main = figures.facts, figures.facts.frame
+    subscriptions = _subscriptions(streams, this_main, year, facts.currency,
+                                   before=figures.last.frame)
     review = YearReview(
-        year=year, currency=main, start=facts.start, end=facts.end,
-        transactions=this_main.height, income=facts.money(facts.income),
-        spending=facts.money(facts.spending), net=facts.money(facts.income - facts.spending),
-        saving_rate=_ratio(facts.income - facts.spending, facts.income),
-        top_expenses=facts.top_expenses(), top_one_off_expenses=[],
-        top_categories=facts.categories(),
-        top_merchants=facts.merchants("amount"), top_merchants_by_visits=facts.merchants("count"),
-        new_merchants=_merchant_changes(facts, last, new=True),
-        dropped_merchants=_merchant_changes(facts, last, new=False),
-        peak_month=facts.peak_month(), by_month=facts.months, by_weekday=facts.by_weekday(),
-        busiest_day=facts.busiest_day(), priciest_week=facts.priciest_week(),
-        longest_no_spend_streak=facts.no_spend_streak(),
-        previous_year=_previous_year(facts, last),
-        subscriptions=_subscriptions(streams, this_main, year, main, before=prev_main),
-        fees=_fees(this_main, main, bnpl_late=(bnpl or BnplReport()).late_fee_txn_ids),
-        bnpl=_bnpl(bnpl or BnplReport(), this_main, year, main, pledge),
+        **figures.sections,
+        subscriptions=subscriptions,
+        fees=_fees(this_main, facts.currency,
+                   bnpl_late=(bnpl or BnplReport()).late_fee_txn_ids),
+        bnpl=_bnpl(bnpl or BnplReport(), this_main, year, facts.currency, pledge),
+        top_one_off_expenses=facts.top_expenses(
+            leave_out=[t for item in subscriptions.items for t in item.txn_ids]),
         recommendations=[],
-        currencies=_currency_summaries(both, in_year, facts, counts),
     )
-    review.top_one_off_expenses = facts.top_expenses(
-        leave_out=[t for item in review.subscriptions.items for t in item.txn_ids])
     review.recommendations = advice.recommend(review, facts.evidence())
     return review
 
 
-def _two_years(lf: pl.LazyFrame, year: int) -> pl.DataFrame:
+@dataclass(frozen=True)
+class YearFigures:
+    """The review's sections that neither the recurring nor the BNPL analyzer feeds, and the
+    year's rows they came from (main currency: `facts` this year, `last` the year before)."""
+
+    facts: _Facts
+    last: _Facts
+    sections: dict[str, Any]  # YearReview's fields, by name
+
+
+def year_figures(lf: pl.LazyFrame, year: int, *, currency: str | None = None) -> YearFigures:
+    """Everything of review_year() that needs only the transactions: the heavy half."""
+    both = _two_years(lf, year)
+    in_year = pl.col("date") >= date(year, 1, 1)  # `both` holds this year and the last
+    counts = _currency_counts(both, in_year)
+    main = currency or (counts[0][0] if counts else "USD")
+    # Only the two frames used are made, each straight from the window: a copy of both years
+    # first cost another half a gigabyte at 2M rows.
+    this_main, prev_main = pl.collect_all([
+        both.filter(in_year & (pl.col("currency") == main)),
+        both.filter(~in_year & (pl.col("currency") == main))])
+    facts, last = _Facts(this_main, year, main), _Facts(prev_main, year - 1, main)
+    sections: dict[str, Any] = {
+        "year": year, "currency": main, "start": facts.start, "end": facts.end,
+        "transactions": this_main.height, "income": facts.money(facts.income),
+        "spending": facts.money(facts.spending),
+        "net": facts.money(facts.income - facts.spending),
+        "saving_rate": _ratio(facts.income - facts.spending, facts.income),
+        "top_expenses": facts.top_expenses(), "top_categories": facts.categories(),
+        "top_merchants": facts.merchants("amount"),
+        "top_merchants_by_visits": facts.merchants("count"),
+        "new_merchants": _merchant_changes(facts, last, new=True),
+        "dropped_merchants": _merchant_changes(facts, last, new=False),
+        "peak_month": facts.peak_month(), "by_month": facts.months,
+        "by_weekday": facts.by_weekday(), "busiest_day": facts.busiest_day(),
+        "priciest_week": facts.priciest_week(),
+        "longest_no_spend_streak": facts.no_spend_streak(),
+        "previous_year": _previous_year(facts, last),
+        "currencies": _currency_summaries(both, in_year, facts, counts),
+    }
+    return YearFigures(facts=facts, last=last, sections=sections)
+
+
+def _two_years(lf: pl.LazyFrame, year: int) -> pl.LazyFrame:
     """Only the rows and columns the review uses, with the money flow classified once."""
     kind = pl.col("kind")
     is_transfer = kind == "transfer"
@@ -377,13 +408,12 @@ def _two_years(lf: pl.LazyFrame, year: int) -> pl.DataFrame:
             month=pl.col("date").dt.month(),
             weekday=pl.col("date").dt.weekday(),
         )
-        .collect()
     )
 
 
-def _currency_counts(frame: pl.DataFrame, which: pl.Expr) -> list[tuple[str, int]]:
+def _currency_counts(lf: pl.LazyFrame, which: pl.Expr) -> list[tuple[str, int]]:
     """(currency, rows) of the rows `which` selects, the most used first: the main currency."""
-    counts = frame.select(pl.col("currency").filter(which).value_counts(name="n")).unnest(
+    counts = lf.select(pl.col("currency").filter(which).value_counts(name="n")).collect().unnest(
         "currency")
     return sorted(((str(c), int(n)) for c, n in counts.iter_rows()), key=lambda r: (-r[1], r[0]))
 
@@ -813,15 +843,15 @@ def _bnpl(
     )
 
 
-def _currency_summaries(frame: pl.DataFrame, in_year: pl.Expr, main: _Facts,
+def _currency_summaries(lf: pl.LazyFrame, in_year: pl.Expr, main: _Facts,
                         counts: list[tuple[str, int]]) -> list[CurrencySummary]:
-    """One summary per currency of the year's rows (`in_year` of `frame`, counted in
+    """One summary per currency of the year's rows (`in_year` of `lf`, counted in
     `counts`), main first."""
     ordered = sorted(counts, key=lambda r: (r[0] != main.currency, -r[1], r[0]))
     summaries = []
     for code, count in ordered:
         facts = main if code == main.currency else _Facts(
-            frame.filter(in_year & (pl.col("currency") == code)), main.year, code)
+            lf.filter(in_year & (pl.col("currency") == code)).collect(), main.year, code)
         summaries.append(CurrencySummary(
             currency=code, transactions=count, income=facts.money(facts.income),
             spending=facts.money(facts.spending),
