@@ -79,6 +79,36 @@ def test_price_rise_is_one_stream_with_the_change_recorded() -> None:
         (date(2023, 9, 15), Decimal("10.99"), Decimal("12.99"))]
 
 
+def test_a_rise_too_big_for_one_band_is_still_one_stream() -> None:
+    """Disney+ 7.99 → 13.99 (+75 %): two amount bands, one after the other: one stream."""
+    rows = monthly("Disney Plus", 6, "-7.99", months=7) + monthly(
+        "Disney Plus", 6, "-13.99", months=5, start=date(2023, 8, 1))
+    (s,) = streams_of(rows, date(2024, 1, 10))
+    assert (s.occurrences, s.first_date, s.status) == (12, date(2023, 1, 6), "mature")
+    assert s.typical_amount == Decimal("-13.99") and s.yearly_cost == Decimal("167.88")
+    assert [(c.date, c.old_amount, c.new_amount) for c in s.price_changes] == [
+        (date(2023, 8, 7), Decimal("7.99"), Decimal("13.99"))]  # the 6th was a Sunday
+    assert len(s.gaps_days) == 11 and len(set(s.txn_ids)) == 12
+
+
+def test_a_plan_after_another_at_many_times_its_price_is_another_stream() -> None:
+    """iCloud 0.99 until June, then Apple One 19.95: a new plan, not a price rise."""
+    rows = monthly("Apple", 6, "-0.99", months=6) + monthly(
+        "Apple", 6, "-19.95", months=6, start=date(2023, 7, 1))
+    found = sorted(streams_of(rows, date(2024, 1, 10)), key=lambda s: s.first_date)
+    assert [(s.typical_amount, s.price_changes) for s in found] == [
+        (Decimal("-0.99"), []), (Decimal("-19.95"), [])]
+
+
+def test_two_plans_side_by_side_are_not_joined_into_a_rise() -> None:
+    """2.99 all year, and 4.99 from July beside it (a price step in reach): they overlap."""
+    rows = monthly("Apple", 3, "-2.99") + monthly("Apple", 21, "-4.99", months=6,
+                                                    start=date(2023, 7, 1))
+    found = sorted(streams_of(rows, date(2024, 1, 10)), key=lambda s: s.typical_amount)
+    assert [(s.typical_amount, s.occurrences, s.price_changes) for s in found] == [
+        (Decimal("-4.99"), 6, []), (Decimal("-2.99"), 12, [])]
+
+
 def test_varying_bill_is_a_stream_without_price_changes() -> None:
     amounts = ["-61.20", "-88.10", "-140.00", "-97.45", "-73.00", "-66.66", "-120.10",
                "-101.00", "-80.80", "-79.00", "-133.33", "-90.00"]

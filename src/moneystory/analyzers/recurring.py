@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -98,6 +99,8 @@ MIN_GAP = min(c.min_gap for c in CADENCES.values())  # days: the weekly window's
 EXACT_MIN = 4  # charges at one exact price, among irregular ones, before they count
 BAND_RATIO = (13, 10)  # next distinct amount ≤ 1.3 × the previous one stays in the band
 AMOUNT_SPREAD = 4  # a band whose largest charge is over 4× its smallest is not a bill
+PRICE_STEP_LIMIT = 2  # a stream that follows another at up to twice (or half) its price
+#                       continues it (_join_price_steps); a bigger step is another plan
 ANNUAL_WORDS = r"(?i)\b(annual|yearly|jährlich|jahresabo\w*|jahresbeitrag|annuel(le)?|per year)\b"
 # Bought often, never billed on a schedule: two charges here are a coincidence, not a start.
 # (Shops too: two Black Fridays a year apart at similar amounts are not an annual plan.)
@@ -452,11 +455,59 @@ def _amount_facts(charges: pl.DataFrame) -> pl.DataFrame:
 
 # -------------------------------------------------------------------- per-stream facts
 def _build_streams(found: pl.DataFrame, as_of: date) -> list[Stream]:
-    rows = found.sort(*KEYS, "first_date", "sub").iter_rows(named=True)
+    rows = _join_price_steps(found.sort(*KEYS, "first_date", "sub").iter_rows(named=True))
     legacy_seen: set[str] = set()
     streams = [_stream_from_row(row, as_of, legacy_seen) for row in rows]  # one per stream
     assign_ids(streams)
     return streams
+
+
+def _join_price_steps(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Streams (rows of `found`, in KEYS and date order) with each price step joined up.
+
+    A change too big for one amount band (Disney+ 7.99 → 13.99) leaves two streams of one
+    merchant, the second starting one interval after the first stopped: one stream, whose
+    price changed then. Streams that overlap in time are two plans and stay two.
+    """
+    joined: list[dict[str, Any]] = []
+    group: list[int] = []  # positions in `joined` of the rows of the current key
+    for row in rows:
+        if not joined or any(joined[group[0]][k] != row[k] for k in KEYS):
+            group = []
+        before = [i for i in group if _continues(joined[i], row)]
+        if before:
+            latest = max(before, key=lambda i: joined[i]["last_date"])
+            joined[latest] = _joined(joined[latest], row)
+            continue
+        group.append(len(joined))
+        joined.append(row)
+    return joined
+
+
+def _continues(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether stream `new` carries on stream `old` at another price (see _join_price_steps)."""
+    cadence = CADENCES[str(new["cadence"])]
+    gap = (new["first_date"] - old["last_date"]).days
+    before, after = abs(old["last_amount"]), abs(new["first_amount"])
+    return (CADENCE_FAMILY[str(old["cadence"])] == CADENCE_FAMILY[cadence.name]
+            and cadence.min_gap <= gap <= cadence.max_gap and before != after
+            and after <= before * PRICE_STEP_LIMIT and before <= after * PRICE_STEP_LIMIT)
+
+
+def _joined(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """One stream of `old` and the `new` it continues at its new price."""
+    return {
+        **new,
+        "sub": old["sub"], "first_date": old["first_date"], "first_amount": old["first_amount"],
+        "txn_ids": [*old["txn_ids"], *new["txn_ids"]],
+        "gaps": [*old["gaps"], (new["first_date"] - old["last_date"]).days, *new["gaps"]],
+        "n": old["n"] + new["n"],
+        "card_last4": new["card_last4"] or old["card_last4"],
+        "category": new["category"] or old["category"],
+        **{f"change_{part}": [*(old[f"change_{part}"] or []), step, *(new[f"change_{part}"] or [])]
+           for part, step in (("dates", new["first_date"]), ("old", old["last_amount"]),
+                              ("new", new["first_amount"]))},
+    }
 
 
 def _legacy_alias(row: dict[str, object], seen: set[str]) -> str:
