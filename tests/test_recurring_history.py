@@ -63,9 +63,18 @@ def test_all_shows_every_stream_of_a_decade_with_its_end(home_dir: Path, cli_jso
     assert (gym["first_date"], gym["last_date"], gym["occurrences"]) == (
         "2016-01-05", "2020-12-07", 60)
     assert len(everything["Spotify"]) == 1  # the window's stream, not again from before it
-    # asking for more changes nothing already shown, ids included
+    # asking for more changes no id, and a stream that began before the window is seen whole
     assert new_netflix == default["Netflix"][0]
-    assert everything["Spotify"][0] == default["Spotify"][0]
+    spotify, in_window = everything["Spotify"][0], default["Spotify"][0]
+    whole = ("first_date", "occurrences", "txn_ids", "gaps_days", "price_changes")
+    assert {k: v for k, v in spotify.items() if k not in whole} == {
+        k: v for k, v in in_window.items() if k not in whole}
+    assert (spotify["first_date"], in_window["first_date"]) == ("2014-01-20", "2020-12-21")
+    assert (spotify["occurrences"], len(spotify["txn_ids"]), len(spotify["gaps_days"])) == (
+        120, 120, 119)
+    assert spotify["txn_ids"][-37:] == in_window["txn_ids"]
+    assert spotify["price_changes"] == [
+        {"date": "2020-09-21", "old_amount": 9.99, "new_amount": 10.99}]
     ids = [s["stream_id"] for streams in everything.values() for s in streams]
     assert len(ids) == len(set(ids)) == 4
 
@@ -110,10 +119,12 @@ def test_a_decision_survives_a_price_rise_leaving_the_window(home_dir: Path, cli
     assert cli("recurring", "confirm", before["stream_id"]).exit_code == 0
     rest = [r for r in _netflix_until(date(2025, 12, 31)) if r.date > date(2023, 6, 30)]
     write_batch(home_dir, frame(rest), "later.csv")
+    (in_window,) = [s for s in cli_json("recurring")["streams"] if s["merchant"] == "Netflix"]
+    assert in_window["first_date"] == "2022-12-15"  # the window moved past the old price
     after = _streams(cli_json)["Netflix"]
-    assert after["first_date"] == "2022-12-15"  # the window moved past the old price
-    assert after["stream_id"] == before["stream_id"]
-    assert after["user_state"] == "confirmed"
+    assert after["first_date"] == "2021-01-15"  # --all: the whole stream, from before it
+    assert after["stream_id"] == in_window["stream_id"] == before["stream_id"]
+    assert after["user_state"] == in_window["user_state"] == "confirmed"
 
 
 def test_decisions_under_the_old_id_form_still_apply_and_are_migrated(  # type: ignore[no-untyped-def]

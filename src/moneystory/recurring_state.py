@@ -224,10 +224,17 @@ def older_streams(home: Home, current: list[Stream], judged: date) -> list[Strea
     """Streams of the history before the window `current` was judged from (as of `judged`,
     so they are lapsed), minus those that `current` continues; their ids come after the
     current ones' so that asking for them changes no current id."""
+    return _with_older(home, current, judged)[1]
+
+
+def _with_older(home: Home, current: list[Stream], judged: date
+                ) -> tuple[list[Stream], list[Stream]]:
+    """(`current`, each stream that began before the window seen whole: from its first
+    charge; older_streams())."""
     start = history_start(judged)
     first = _span(home)[0]
     if first is None or first >= start:
-        return []
+        return current, []
     from moneystory import analysis
 
     end = min(judged, start + timedelta(days=OLDER_OVERLAP_DAYS))
@@ -239,7 +246,36 @@ def older_streams(home: Home, current: list[Stream], judged: date) -> list[Strea
     kept = [s for s in older if not seen.intersection(s.txn_ids) and not any(
         _continues(c, s) for c in current)]
     assign_ids(kept, after=current)
-    return kept
+    left = {id(s) for s in kept}
+    continued = [s for s in older if id(s) not in left]  # those a current stream carries on
+    whole = []
+    for stream in current:
+        earlier = [s for s in continued
+                   if s.first_date < stream.first_date and _continues(stream, s)]
+        whole.append(_extended(stream, min(earlier, key=lambda s: s.first_date))
+                     if earlier else stream)
+    return whole, kept
+
+
+def _extended(current: Stream, older: Stream) -> Stream:
+    """`current` with the charges `older` (the same stream, judged over the years before the
+    window) saw before the window: its first date, count, evidence, gaps and price changes."""
+    charged = set(current.txn_ids)
+    cut = next((i for i, t in enumerate(older.txn_ids) if t in charged), len(older.txn_ids))
+    if cut == 0:
+        return current
+    last_before = older.first_date + timedelta(days=sum(older.gaps_days[:cut - 1]))
+    link = (current.first_date - last_before).days
+    if link <= 0:
+        return current
+    return current.model_copy(update={
+        "first_date": older.first_date,
+        "occurrences": current.occurrences + cut,
+        "txn_ids": [*older.txn_ids[:cut], *current.txn_ids],
+        "gaps_days": [*older.gaps_days[:cut - 1], link, *current.gaps_days],
+        "price_changes": [*[c for c in older.price_changes if c.date < current.first_date],
+                          *current.price_changes],
+    })
 
 
 def _continues(later: Stream, earlier: Stream) -> bool:
@@ -256,7 +292,8 @@ def judged_streams(home: Home, *, as_of: date | None = None, whole_history: bool
     lf, judged = history(home, as_of)
     streams = find_streams(lf, as_of)
     if whole_history and judged is not None:
-        streams += older_streams(home, streams, judged)
+        streams, older = _with_older(home, streams, judged)
+        streams += older
     decisions = load_decisions(home)
     if as_of is None and decisions:  # today's view: the one to remember
         _refresh(home, streams, decisions)
