@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -9,10 +10,14 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from moneystory import analysis, enrich, ingest
+from moneystory import analysis, enrich, ingest, schema
 from moneystory.enrich import pipeline
 from moneystory.paths import Home, resolve_home
 from moneystory.store import Store
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from store_helpers import write_batch
 
 
 @pytest.fixture(name="examples_home")
@@ -129,3 +134,100 @@ def test_a_window_not_kept_reads_only_the_columns_asked_for(examples_home: Home)
     reference = _whole_store_enriched(examples_home).filter(
         pl.col("date").is_between(start, end)).select(story.WINDOW_COLUMNS)
     assert_frame_equal(window, reference)
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Counts of the key facts made from scratch and after an import."""
+    calls = {"scratch": 0, "after": 0, "after gave up": 0}
+    scratch, after = pipeline.key_facts, pipeline.key_facts_after
+
+    def counted_scratch(*args: object) -> pl.DataFrame:
+        calls["scratch"] += 1
+        return scratch(*args)  # type: ignore[arg-type]
+
+    def counted_after(*args: object) -> pl.DataFrame | None:
+        found = after(*args)  # type: ignore[arg-type]
+        calls["after" if found is not None else "after gave up"] += 1
+        return found
+
+    monkeypatch.setattr(pipeline, "key_facts", counted_scratch)
+    monkeypatch.setattr(pipeline, "key_facts_after", counted_after)
+    return calls
+
+
+def _facts_from_scratch(home: Home) -> pl.DataFrame:
+    keys = pipeline.distinct_keys(Store(home).scan()).collect()
+    return pipeline.stored_facts(pipeline.key_facts(keys, enrich.load_rules(home.rules_file)))
+
+
+def test_key_facts_after_each_import_equal_those_made_from_scratch(
+        home_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moneystory.demo import example_files
+
+    home = resolve_home(home_dir)
+    calls = _counting(monkeypatch)
+    for number, path in enumerate(example_files(), start=1):
+        ingest.import_files(home, [path])
+        facts = analysis.key_facts(home, Store(home).batch_paths(),
+                                   enrich.load_rules(home.rules_file),
+                                   analysis.fingerprint(home, Store(home).batch_paths(),
+                                                        with_hidden=False))
+        made = calls["scratch"]
+        assert_frame_equal(facts, _facts_from_scratch(home), check_row_order=True)
+        calls["scratch"] = made  # the reference's own call is not the cache's
+        assert calls["scratch"] + calls["after"] == number
+    assert calls["scratch"] == 1 and calls["after"] == len(example_files()) - 1
+    assert_frame_equal(analysis.transactions(home).collect(), _whole_store_enriched(home))
+
+
+def _rows(*items: tuple[str, str, str | None]) -> pl.DataFrame:
+    """STORED rows of (description, amount, counterparty), one a day from 1 March 2023."""
+    frame = pl.DataFrame(
+        {"account_id": "current", "date": [date(2023, 3, d) for d in range(1, len(items) + 1)],
+         "amount": [a for _, a, _ in items], "currency": "EUR",
+         "description": [d for d, _, _ in items], "counterparty": [c for _, _, c in items]},
+    ).with_columns(pl.col("amount").str.to_decimal(scale=4))
+    return schema.conform(frame, schema.STORED)
+
+
+def test_a_new_holder_name_makes_every_key_fact_again(
+        home_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = _rows
+    home = resolve_home(home_dir)
+    calls = _counting(monkeypatch)
+    write_batch(home_dir, rows(("SEPA transfer", "-100", "JORDAN AVERY"),
+                               ("REWE MARKT 0412", "-23.40", None)), "march.csv")
+    first = analysis.transactions(home).collect()
+    assert first["kind"].to_list() == ["purchase", "purchase"]
+    # a move to savings names the holder: the earlier transfer to that name is one too
+    write_batch(home_dir, rows(("TRANSFER TO SAVINGS", "-50", "JORDAN AVERY"),
+                               ("REWE MARKT 0977", "-12.10", None)), "april.csv")
+    second = analysis.transactions(home).collect().sort("date", "description")
+    assert calls == {"scratch": 2, "after": 0, "after gave up": 1}
+    assert second.filter(pl.col("counterparty") == "JORDAN AVERY")["kind"].to_list() == [
+        "transfer", "transfer"]
+    assert_frame_equal(second, _whole_store_enriched(home).sort("date", "description"))
+    # a third import that teaches nothing new builds on the second's facts
+    before = dict(calls)  # (the reference above made its facts from scratch too)
+    write_batch(home_dir, rows(("REWE MARKT 0101", "-8.00", None)), "may.csv")
+    analysis.transactions(home).collect()
+    assert calls == {**before, "after": 1}
+
+
+def test_a_new_spelling_of_an_earlier_shop_makes_every_key_fact_again(
+        home_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Banks cut names: "ZORBLAT TAVERNA" was "ZORBLAT TAVERNA KREUZBERG" all along, and the
+    longer spelling names both, the earlier rows too."""
+    home = resolve_home(home_dir)
+    calls = _counting(monkeypatch)
+    write_batch(home_dir, _rows(("ZORBLAT TAVERNA", "-31.50", None),
+                                ("QUENDOLIN BAKERY", "-4.20", None)), "march.csv")
+    assert analysis.transactions(home).collect()["merchant"].to_list() == [
+        "Zorblat Taverna", "Quendolin Bakery"]
+    write_batch(home_dir, _rows(("ZORBLAT TAVERNA KREUZBERG", "-12.00", None),
+                                ("QUENDOLIN BAKERY", "-3.80", None)), "april.csv")
+    after = analysis.transactions(home).collect()
+    assert calls == {"scratch": 2, "after": 0, "after gave up": 1}
+    assert set(after.filter(pl.col("description").str.starts_with("ZORBLAT"))["merchant"]) == {
+        "Zorblat Taverna Kreuzberg"}
+    assert_frame_equal(after, _whole_store_enriched(home))

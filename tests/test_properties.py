@@ -21,7 +21,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import polars as pl
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from moneystory import ingest
@@ -171,3 +171,47 @@ def test_csv_pieces_through_the_importer_equal_the_whole(case) -> None:  # type:
         assert stored(pieced).sort("txn_id").equals(stored(whole).sort("txn_id"))
         assert stored(whole).height == len(rows)
         assert stored(whole)["amount"].sum() == sum((a for _, a, _ in rows), Decimal(0))
+
+
+# ------------------------------------------------------------ key facts after an import
+_WORDS = ["ZORBLAT", "TAVERNA", "KREUZBERG", "QUEN", "BAKERY", "TESCO", "STORES", "SAVINGS",
+          "TRANSFER", "TO", "JORDAN", "AVERY", "SEPA", "NETFLIX.COM", "SQ", "*BLUE", "BOTTLE"]
+_texts = st.lists(st.sampled_from(_WORDS), min_size=1, max_size=4).map(" ".join)
+_key_rows = st.lists(st.tuples(_texts, st.sampled_from([None, "JORDAN AVERY", "SAM LEE"]),
+                               st.integers(0, 999), st.sampled_from([-1, 1])),
+                     min_size=1, max_size=25)
+
+
+def _stored_rows(items: list[tuple[str, str | None, int, int]]) -> pl.LazyFrame:
+    from moneystory import schema
+
+    frame = pl.DataFrame({
+        "account_id": "a", "date": [START + timedelta(days=i) for i in range(len(items))],
+        "currency": "EUR", "description": [f"{t} {n}" for t, _, n, _ in items],
+        "counterparty": [c for _, c, _, _ in items],
+        "amount": [Decimal(s * (n + 1)) for _, _, n, s in items],
+    })
+    return schema.conform(frame.with_columns(pl.col("amount").cast(schema.AMOUNT)),
+                          schema.STORED).lazy()
+
+
+@settings(max_examples=30, deadline=None)
+@given(before=_key_rows, after=_key_rows)
+def test_key_facts_after_an_import_equal_those_of_the_whole(
+        before: list[tuple[str, str | None, int, int]],
+        after: list[tuple[str, str | None, int, int]]) -> None:
+    """Whatever a new batch holds, the facts built on the earlier ones equal facts made from
+    scratch, or the function says it cannot (None) and they are made from scratch."""
+    from polars.testing import assert_frame_equal
+
+    from moneystory.enrich import pipeline
+    from moneystory.enrich.rules import Rules
+
+    rules = Rules()
+    old = pipeline.distinct_keys(_stored_rows(before)).collect()
+    keys = pipeline.merge_keys([old, pipeline.distinct_keys(_stored_rows(after)).collect()])
+    earlier = pipeline.stored_facts(pipeline.key_facts(old, rules))
+    built = pipeline.key_facts_after(keys, rules, earlier)
+    event("built on the earlier facts" if built is not None else "made from scratch")
+    if built is not None:
+        assert_frame_equal(built, pipeline.stored_facts(pipeline.key_facts(keys, rules)))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -134,21 +135,49 @@ def _within(start: date | None, end: date | None, margin: timedelta = timedelta(
 
 
 def key_facts(home: Home, paths: list[Path], rules: enrich.Rules, current: str) -> pl.DataFrame:
-    """pipeline.key_facts() of every distinct key of the store, from the cache when current.
+    """pipeline.stored_facts() of every distinct key of the store, from the cache when current.
 
-    Only the columns the per-row pass reads are kept: a few thousand to a few hundred
-    thousand rows, however many transactions there are.
+    After an import, from the facts of the store before it (pipeline.key_facts_after: only
+    the new keys get the text work), when those are still in the cache. Each key table says,
+    in its Parquet metadata, what it was made from: the rules, tables and polars (`basis`)
+    and the batches, in order.
     """
     cached = home.cache / f"{KEYS_PREFIX}{current}.parquet"
     if cached.exists():
         return pl.read_parquet(cached)
     keys = pipeline.merge_keys([batch_keys(home, path) for path in paths])
     _prune_batch_keys(home, paths)
-    facts = pipeline.key_facts(keys, rules)
-    rule_columns = [c for c in facts.columns if c.startswith(("_r", "_m")) and c[2:].isdigit()]
-    facts = facts.select("_k", "_i", "_first_charge_key", *pipeline.ROW_FACTS, *rule_columns)
-    _write_cache(home, cached, facts, prefix=KEYS_PREFIX)
+    made_from = {"basis": fingerprint(home, [], with_hidden=False),
+                 "batches": json.dumps([_batch_keys_name(path) for path in paths])}
+    earlier = _earlier_facts(home, made_from)
+    facts = pipeline.key_facts_after(keys, rules, earlier) if earlier is not None else None
+    if facts is None:
+        facts = pipeline.stored_facts(pipeline.key_facts(keys, rules))
+    _write_cache(home, cached, facts, prefix=KEYS_PREFIX, metadata=made_from)
     return facts
+
+
+def _earlier_facts(home: Home, made_from: dict[str, str]) -> pl.DataFrame | None:
+    """The cached key table of the most batches that are the first of `made_from`'s, with
+    the same basis: the store as it was before its latest imports. Best effort."""
+    batches: list[str] = json.loads(made_from["batches"])
+    best: tuple[int, Path] | None = None
+    for path in home.cache.glob(f"{KEYS_PREFIX}*.parquet"):
+        try:
+            found = pl.read_parquet_metadata(path)
+            covered = json.loads(found.get("batches", "null")) or []
+        except (OSError, ValueError, pl.exceptions.PolarsError):
+            continue
+        if (found.get("basis") == made_from["basis"] and 0 < len(covered) < len(batches)
+                and covered == batches[:len(covered)]
+                and (best is None or len(covered) > best[0])):
+            best = (len(covered), path)
+    if best is None:
+        return None
+    try:
+        return pl.read_parquet(best[1])
+    except (OSError, pl.exceptions.PolarsError):
+        return None
 
 
 def batch_keys(home: Home, path: Path) -> pl.DataFrame:
@@ -202,11 +231,12 @@ def fingerprint(home: Home, batch_paths: list[Path], *, with_hidden: bool = True
 
 
 def _write_cache(
-    home: Home, target: Path, frame: pl.DataFrame, prefix: str | None = CACHE_PREFIX
+    home: Home, target: Path, frame: pl.DataFrame, prefix: str | None = CACHE_PREFIX,
+    metadata: dict[str, str] | None = None,
 ) -> None:
     """Best effort: a read-only or full disk only means no cache."""
     buffer = io.BytesIO()
-    frame.write_parquet(buffer, statistics=True)
+    frame.write_parquet(buffer, statistics=True, metadata=metadata)
     try:
         atomic_write_bytes(target, buffer.getvalue())
         if prefix is not None:

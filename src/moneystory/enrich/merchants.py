@@ -8,6 +8,7 @@ rapidfuzz over the distinct names no table knows, so truncated variants of one s
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import polars as pl
@@ -70,11 +71,13 @@ def _keyword_matches(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     return frame.join(hits, on="_key", how="left")
 
 
-def resolve(texts: pl.Series) -> pl.DataFrame:
+def resolve(texts: pl.Series, known: Collection[str] = ()) -> pl.DataFrame:
     """One row per distinct text: merchant, intermediary, table category/kind and provenance.
 
     Columns: text, merchant, intermediary, table_category, table_kind, keyword,
-    keyword_category, merchant_source (alias:…, fuzzy:…, cleaned), cleaned.
+    keyword_category, merchant_source (alias:…, fuzzy:…, cleaned), cleaned (the name no table
+    knows, that fuzzy grouping compares). `known`: the cleaned names of texts resolved
+    before, which these are grouped with as if they had been resolved together.
     """
     base = pl.DataFrame({"text": texts.cast(pl.String)}).unique().with_row_index("_key")
     plain = clean.upper_plain(pl.col("text"))
@@ -142,15 +145,16 @@ def resolve(texts: pl.Series) -> pl.DataFrame:
         pl.when(from_table).then(pl.lit(None, dtype=pl.String)).otherwise(
             pl.when(has_shop).then(cleaned).otherwise(head_clean)).alias("cleaned"),
     )
-    return collapse_variants(out)
+    return collapse_variants(out, known)
 
 
-def collapse_variants(frame: pl.DataFrame) -> pl.DataFrame:
-    """Give unknown names that are clearly one shop the same merchant (rapidfuzz, per group)."""
-    names = frame.filter(pl.col("cleaned").str.len_chars() > 0).select("cleaned").unique()
-    mapping = fuzzy_groups(names["cleaned"].to_list())
+def collapse_variants(frame: pl.DataFrame, known: Collection[str] = ()) -> pl.DataFrame:
+    """Give unknown names that are clearly one shop the same merchant (rapidfuzz, per group),
+    also across the `known` names (see resolve)."""
+    names = cleaned_names(frame["cleaned"])
+    mapping = fuzzy_groups(sorted({*names, *_same_groups(known, names)}))
     if not mapping:
-        return frame.drop("cleaned")
+        return frame
     table = pl.DataFrame({"cleaned": list(mapping), "_canon": list(mapping.values())})
     return (
         frame.join(table, on="cleaned", how="left")
@@ -161,8 +165,35 @@ def collapse_variants(frame: pl.DataFrame) -> pl.DataFrame:
             .then(pl.concat_str(pl.lit("fuzzy: grouped with "), pl.col("_canon")))
             .otherwise(pl.col("merchant_source")),
         )
-        .drop("cleaned", "_canon")
+        .drop("_canon")
     )
+
+
+def cleaned_names(column: pl.Series) -> list[str]:
+    """The distinct names of a `cleaned` column that fuzzy grouping compares."""
+    return column.filter(column.str.len_chars() > 0).unique().to_list()
+
+
+def regroups(known: Collection[str], names: Collection[str]) -> bool:
+    """Whether grouping `names` with the `known` ones (resolved before) changes the group of
+    any known name: then what was resolved before is stale."""
+    touched = _same_groups(known, names)
+    if not touched:
+        return False
+    before = fuzzy_groups(touched)
+    after = fuzzy_groups(sorted({*touched, *names}))
+    return any(after.get(name, name) != before.get(name, name) for name in touched)
+
+
+def _same_groups(known: Collection[str], names: Collection[str]) -> list[str]:
+    """The known names fuzzy_groups could group with `names`: it compares within a first
+    word."""
+    firsts = {_first_word(name) for name in names}
+    return sorted(k for k in known if _first_word(k) in firsts)
+
+
+def _first_word(name: str) -> str:
+    return name.split(" ", 1)[0]
 
 
 def fuzzy_groups(names: list[str]) -> dict[str, str]:
@@ -176,7 +207,7 @@ def fuzzy_groups(names: list[str]) -> dict[str, str]:
 
     by_first: dict[str, list[str]] = {}
     for name in names:
-        by_first.setdefault(name.split(" ", 1)[0], []).append(name)
+        by_first.setdefault(_first_word(name), []).append(name)
     mapping: dict[str, str] = {}
     for group in by_first.values():
         if 2 <= len(group) <= FUZZY_MAX_GROUP:

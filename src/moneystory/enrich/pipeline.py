@@ -15,6 +15,7 @@ wording, money back from a known shop or from a merchant already paid, then the 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -173,23 +174,69 @@ def key_facts(keys: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     Amazon order codes: digits decide where the noise is, not which merchant or kind it is.
     The user's regexes may name digits, so they run on every real key.
     """
-    shaped = keys.with_columns(
-        _s=mixed_hash(_shape("description"), _shape("counterparty"), "bank_category", "mcc",
-                      "_sign", seed=KEY_SEED))
+    shaped = _shaped(keys)
     shapes = _shape_facts(shaped.unique("_s", keep="first", maintain_order=True), rules)
     own = [c for c in shapes.columns if c not in keys.columns or c == "_s"]
-    facts = (
-        shaped.join(shapes.select(own), on="_s", how="left")
-        .with_columns(
-            *[pl.col("description").fill_null("").str.contains(f"(?i){rule.if_description}")
-              .alias(f"_r{i}") for i, rule in enumerate(rules.rules) if rule.if_description],
-            *[pl.col("merchant").fill_null("").str.contains(f"(?i){rule.if_merchant}")
-              .alias(f"_m{i}") for i, rule in enumerate(rules.rules) if rule.if_merchant],
-        )
-        .sort("_i")
-    )
+    facts = _with_rule_matches(shaped.join(shapes.select(own), on="_s", how="left"), rules)
     assert facts.height == keys.height, "one row of facts per distinct key"
     return facts
+
+
+def stored_facts(facts: pl.DataFrame) -> pl.DataFrame:
+    """What of key_facts() the per-row pass reads (enrich_rows) and key_facts_after() builds
+    on: a few thousand to a few hundred thousand rows, however many transactions there are."""
+    rule_columns = [c for c in facts.columns if c.startswith(("_r", "_m")) and c[2:].isdigit()]
+    return facts.select("_k", "_i", "_first_charge_key", "_s", "_learned", "_name_d",
+                        "_name_c", *ROW_FACTS, *rule_columns)
+
+
+def key_facts_after(keys: pl.DataFrame, rules: Rules,
+                    earlier: pl.DataFrame) -> pl.DataFrame | None:
+    """stored_facts(key_facts(keys, rules)), from `earlier`: the stored facts of the keys of
+    the store before its latest imports (so the first keys of `keys`), with the same rules.
+
+    Only the new keys' new shapes get the text work: a new key of a known shape takes that
+    shape's facts, as key_facts() gives every key its shape's first key's. None when a new
+    shape changes what is known across shapes, so that any key's facts may change and all
+    are worked out again: it teaches a holder name (a transfer to savings under a new name),
+    or its name joins a fuzzy group of earlier names and changes its spelling.
+    """
+    new = _shaped(keys.join(earlier.select("_k"), on="_k", how="anti", maintain_order="left"))
+    known = earlier.select("_s", "_learned", "_name_d", "_name_c", *ROW_FACTS).unique(
+        "_s", keep="first")
+    fresh = new.join(known.select("_s"), on="_s", how="anti", maintain_order="left")
+    found = known
+    if fresh.height:
+        names = _holder_names(earlier, rules)
+        spellings = merchants.cleaned_names(pl.concat([earlier["_name_d"], earlier["_name_c"]]))
+        shapes = _shape_facts(fresh.unique("_s", keep="first", maintain_order=True), rules,
+                              names, spellings)
+        respelled = merchants.regroups(
+            spellings, merchants.cleaned_names(pl.concat([shapes["_name_d"], shapes["_name_c"]])))
+        if respelled or not set(_holder_names(shapes, rules)) <= set(names):
+            return None
+        found = pl.concat([known, shapes.select(known.columns)])
+    added = _with_rule_matches(new.join(found, on="_s", how="left"), rules)
+    facts = pl.concat([earlier, stored_facts(added)], how="diagonal_relaxed")
+    # each key's place and first charge as the whole store has them now
+    order = keys.select("_k", "_i", "_first_charge_key")
+    return stored_facts(order.join(facts.drop("_i", "_first_charge_key"), on="_k").sort("_i"))
+
+
+def _shaped(keys: pl.DataFrame) -> pl.DataFrame:
+    return keys.with_columns(
+        _s=mixed_hash(_shape("description"), _shape("counterparty"), "bank_category", "mcc",
+                      "_sign", seed=KEY_SEED))
+
+
+def _with_rule_matches(facts: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+    """Which of the user's rules' regexes each key's description and merchant match."""
+    return facts.with_columns(
+        *[pl.col("description").fill_null("").str.contains(f"(?i){rule.if_description}")
+          .alias(f"_r{i}") for i, rule in enumerate(rules.rules) if rule.if_description],
+        *[pl.col("merchant").fill_null("").str.contains(f"(?i){rule.if_merchant}")
+          .alias(f"_m{i}") for i, rule in enumerate(rules.rules) if rule.if_merchant],
+    ).sort("_i")
 
 
 def _shape(column: str) -> pl.Expr:
@@ -197,10 +244,13 @@ def _shape(column: str) -> pl.Expr:
             .str.replace_all(r"\b[A-Z]*0[A-Z0]*0[A-Z0]*\b", "#"))
 
 
-def _shape_facts(shapes: pl.DataFrame, rules: Rules) -> pl.DataFrame:
-    """key_facts() for one representative key per shape."""
+def _shape_facts(shapes: pl.DataFrame, rules: Rules, names: list[str] | None = None,
+                 known: Collection[str] = ()) -> pl.DataFrame:
+    """key_facts() for one representative key per shape; the holder's names are `names`
+    (default: those of the rules and of these shapes' `_learned`); `known`: the names of
+    shapes resolved before (merchants.resolve)."""
     texts = pl.concat([shapes["description"], shapes["counterparty"]]).drop_nulls()
-    resolved = merchants.resolve(texts)
+    resolved = merchants.resolve(texts, known)
     plain = clean.upper_plain(pl.col("description"))
     flags = shapes.with_columns(_plain=plain).with_columns(
         *[clean.has_wording(pl.col("_plain"), name).alias(f"w_{name}") for name in WORDINGS],
@@ -210,8 +260,10 @@ def _shape_facts(shapes: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     by_party = resolved.rename(lambda c: c if c == "text" else f"c_{c}")
     joined = (flags.join(by_desc, left_on="description", right_on="text", how="left")
               .join(by_party, left_on="counterparty", right_on="text", how="left"))
-    facts = _choose_merchant(joined).with_columns(
-        holder=_holder_expr(_holder_names(joined, rules))).drop("_plain")
+    learned = joined.with_columns(_learned=_learned_name(), _name_d=pl.col("d_cleaned"),
+                                  _name_c=pl.col("c_cleaned"))
+    names = _holder_names(learned, rules) if names is None else names
+    facts = _choose_merchant(learned).with_columns(holder=_holder_expr(names)).drop("_plain")
     return (
         facts.join(tables.bank_categories(), left_on=_bank_key(), right_on="bank_key",
                    how="left")
@@ -243,11 +295,15 @@ def _choose_merchant(frame: pl.DataFrame) -> pl.DataFrame:
     ).drop([c for c in frame.columns if c.startswith(("d_", "c_"))])
 
 
+def _learned_name() -> pl.Expr:
+    """The payee of a key with own-account/savings wording: the holder's own name, maybe."""
+    return (pl.when(pl.col("w_savings"))
+            .then(clean.words(clean.upper_plain(pl.col("counterparty")))))
+
+
 def _holder_names(frame: pl.DataFrame, rules: Rules) -> list[str]:
-    """The holder's own names: from rules.toml, and payees of own-account/savings wording."""
-    learned = (frame.filter(pl.col("w_savings") & pl.col("counterparty").is_not_null())
-               .select(clean.words(clean.upper_plain(pl.col("counterparty"))).alias("n"))
-               .unique()["n"].to_list())
+    """The holder's own names: from rules.toml, and the `_learned` names of `frame`."""
+    learned = frame["_learned"].drop_nulls().unique().to_list()
     given = [tables.normalise_words(n) for n in rules.holder.names]
     return sorted({n for n in [*given, *learned] if len(n) >= 5 and " " in n})
 
