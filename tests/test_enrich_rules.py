@@ -7,6 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from moneystory.enrich import enrich, explain, load_rules
 from moneystory.errors import ConfigError
@@ -92,3 +94,35 @@ def test_explain_names_the_rule(tmp_path: Path) -> None:
     assert result.category.value == "entertainment"
     assert result.category.source == "rule 1 (rules.toml:2)"
     assert result.merchant.source == "alias table: NETFLIX COM"
+
+
+def test_more_rules_than_enrichment_packs_is_one_clear_error(tmp_path: Path) -> None:
+    from moneystory.enrich.rules import MAX_RULES
+
+    path = write(tmp_path, '[[rules]]\nif = "X"\ncategory = "coffee"\n' * (MAX_RULES + 1))
+    with pytest.raises(ConfigError, match=f"has {MAX_RULES + 1} rules; moneystory reads at "
+                                          f"most {MAX_RULES}"):
+        load_rules(path)
+    path.write_text('[[rules]]\nif = "X"\ncategory = "coffee"\n' * MAX_RULES, encoding="utf-8")
+    assert len(load_rules(path).rules) == MAX_RULES
+
+
+@given(key=st.integers(0, 60_000_000), rules=st.integers(0, 4096), paired=st.booleans(),
+       refund=st.booleans(), data=st.data())
+def test_a_rows_combination_packs_and_unpacks_exactly(
+        key: int, rules: int, paired: bool, refund: bool, data: st.DataObject) -> None:
+    """pipeline._Combination: key, the rule setting each field (or none), pairing, refund."""
+    import polars as pl
+
+    from moneystory.enrich.pipeline import _Combination
+
+    which = {f: data.draw(st.none() | st.integers(0, rules - 1)) if rules else None
+             for f in _Combination.FIELDS}
+    row = pl.DataFrame({"_i": [key], "_paired": [paired], "_refund": [refund],
+                        **{f"_rule_{f}_i": pl.Series([v], dtype=pl.Int64)
+                           for f, v in which.items()}})
+    coded = _Combination(rules)
+    back = row.select(_code=coded.code(pl.col("_refund"))).select(coded.parts())
+    assert back.row(0, named=True) == {
+        "_refund": refund, "_paired": paired, "_i": key,
+        **{f"_rule_{f}_i": v for f, v in which.items()}}

@@ -118,25 +118,77 @@ def enrich_rows(
 
     Transfers pair within `frame` only; refunds see `_first_charge_key`, so a key table
     built over the whole store judges a refund against the whole history.
+
+    Per row only what varies by row is worked out: which rules match, the transfer pairing
+    and the earlier-charge test. Merchant, category and kind follow from the key and those,
+    so they are decided once per distinct combination (a few per key, not millions of rows)
+    and gathered back.
     """
     columns = frame.columns
     hashed = frame.select(_k=key_hash())["_k"]
     index = hashed.replace_strict(facts["_k"], facts["_i"], return_dtype=pl.UInt32)
-    wanted = [*ROW_FACTS, *(WHY_FACTS if sources else ()),
-              *[c for c in facts.columns if c.startswith(("_r", "_m")) and c[2:].isdigit()]]
-    rows = pl.concat([frame, facts.select(wanted)[index]], how="horizontal")
-    rows = rows.with_columns(_first_charge=_first_charges(facts)[index])
+    rule_columns = [c for c in facts.columns if c.startswith(("_r", "_m")) and c[2:].isdigit()]
     plan = _Plan(rules)
-    # Lazy between the eager steps: one pass over the wide frame instead of one per column.
-    ruled = plan.apply(rows.lazy(), "merchant").with_columns(
-        merchant=pl.coalesce(pl.col("_rule_merchant"), pl.col("merchant"), pl.lit("Unknown")),
-    )
-    ruled = plan.apply(plan.apply(ruled, "category"), "kind")
+    per_row = [*rule_columns, "_candidate", "_static_category"]
+    rows = pl.concat([frame.select("account_id", "date", "amount", "currency"),
+                      facts.select(per_row)[index]], how="horizontal").with_columns(
+        _i=index, _first_charge=_first_charges(facts)[index])
+    ruled = plan.apply(plan.apply(plan.index(rows.lazy(), "merchant"), "category"), "kind")
     rows = _with_pairs(ruled.with_columns(_pre_category=pl.coalesce(
         pl.col("_rule_category").cast(CATEGORY), "_static_category")).collect())
-    out = (rows.lazy().with_columns(kind=_kind())
-           .with_columns(category=_category(), merchant=_merchant_by_kind()))
+    coded = _Combination(len(rules.rules))
+    codes = rows.select(_code=coded.code(_earlier_charge()))
     extra = list(schema.ENRICHED_EXTRA)
+    combos = codes.unique().with_columns(coded.parts())
+    outcome = _decide(combos.join(facts, on="_i", how="left"), plan, sources)
+    if sources:
+        extra += ["merchant_source", "category_source", "kind_source"]
+    # a join in row order: polars gathers one column at a time, and joins in parallel
+    gathered = codes.join(outcome.select("_code", *extra), on="_code", how="left",
+                          maintain_order="left")
+    return pl.concat([frame.select([c for c in columns if c not in extra]),
+                      gathered.drop("_code")], how="horizontal").lazy()
+
+
+@dataclass(frozen=True)
+class _Combination:
+    """What decides a row's merchant, category and kind, packed into one integer: its key, the
+    rules that set each field (0 for none, else the rule's number + 1), the transfer pairing
+    and the earlier-charge test. `rules`: how many there are (at most rules.MAX_RULES, so that
+    even 60 million keys fit in 64 bits)."""
+
+    rules: int
+    FIELDS = ("merchant", "category", "kind")
+
+    def code(self, refund: pl.Expr) -> pl.Expr:
+        base = self.rules + 1
+        code = pl.col("_i").cast(pl.UInt64)
+        for field in self.FIELDS:
+            code = code * base + (pl.col(f"_rule_{field}_i").fill_null(-1) + 1).cast(pl.UInt64)
+        return code * 4 + pl.col("_paired").cast(pl.UInt64) * 2 + refund.cast(pl.UInt64)
+
+    def parts(self) -> list[pl.Expr]:
+        base = self.rules + 1
+        code = pl.col("_code")
+        parts = [(code % 2 == 1).alias("_refund"), (code // 2 % 2 == 1).alias("_paired")]
+        rest = code // 4
+        for field in reversed(self.FIELDS):
+            rule = (rest % base).cast(pl.Int64) - 1
+            parts.append(pl.when(rule >= 0).then(rule).alias(f"_rule_{field}_i"))
+            rest = rest // base
+        return [*parts, rest.cast(pl.UInt32).alias("_i")]
+
+
+def _decide(combos: pl.DataFrame, plan: _Plan, sources: bool) -> pl.DataFrame:
+    """Merchant, intermediary, category and kind (and with `sources` why) per combination of
+    key facts, matching rules, transfer pairing and earlier charge."""
+    out = plan.value(plan.value(plan.value(combos.lazy(), "merchant"), "category"), "kind")
+    out = out.with_columns(
+        merchant=pl.coalesce(pl.col("_rule_merchant"), pl.col("merchant"), pl.lit("Unknown")),
+        _pre_category=pl.coalesce(pl.col("_rule_category").cast(CATEGORY), "_static_category"),
+    )
+    out = (out.with_columns(kind=_kind())
+           .with_columns(category=_category(), merchant=_merchant_by_kind()))
     if sources:
         out = out.with_columns(
             merchant_source=pl.when(pl.col("_rule_merchant").is_not_null())
@@ -148,9 +200,7 @@ def enrich_rows(
             category_source=_category_source(plan),
             kind_source=_kind_source(plan),
         )
-        extra += ["merchant_source", "category_source", "kind_source"]
-    out = out.with_columns(pl.col("kind", "category").cast(pl.String))
-    return out.select(*[c for c in columns if c not in extra], *extra)
+    return out.with_columns(pl.col("kind", "category").cast(pl.String)).collect()
 
 
 def _bank_key() -> pl.Expr:
@@ -353,11 +403,18 @@ class _Plan:
         pairs = [(index == i, pl.lit(v)) for i, v in enumerate(values) if v is not None]
         return clean.when_chain(pairs, _NULL)
 
+    def index(self, rows: pl.LazyFrame, field: str) -> pl.LazyFrame:
+        """Add _rule_<field>_i: which rule sets `field` on the row, else null."""
+        return rows.with_columns(self._index(field).alias(f"_rule_{field}_i"))
+
+    def value(self, rows: pl.LazyFrame, field: str) -> pl.LazyFrame:
+        """Add _rule_<field>: the value that rule (_rule_<field>_i) sets, else null."""
+        values = [getattr(rule, field) for rule in self.rules.rules]
+        return rows.with_columns(self._by_index(field, values).alias(f"_rule_{field}"))
+
     def apply(self, rows: pl.LazyFrame, field: str) -> pl.LazyFrame:
         """Add _rule_<field>_i (which rule) and _rule_<field> (its value, else null)."""
-        values = [getattr(rule, field) for rule in self.rules.rules]
-        rows = rows.with_columns(self._index(field).alias(f"_rule_{field}_i"))
-        return rows.with_columns(self._by_index(field, values).alias(f"_rule_{field}"))
+        return self.value(self.index(rows, field), field)
 
     def label(self, field: str) -> pl.Expr:
         labels = [rule.label(i, self.rules.path) if getattr(rule, field) is not None else None
@@ -458,8 +515,9 @@ def _decisions() -> list[pl.Expr]:
 
 
 def _earlier_charge() -> pl.Expr:
+    """Money back from a merchant charged earlier (so a refund), per row."""
     return ((pl.col("amount") > 0) & (pl.col("_first_charge") <= pl.col("date")).fill_null(False)
-            & ~pl.col("_pre_category").cast(pl.String).is_in(list(NOT_REFUNDED)))
+            & ~pl.col("_pre_category").is_in(pl.Series(NOT_REFUNDED, dtype=CATEGORY).implode()))
 
 
 def _merchant_by_kind() -> pl.Expr:
@@ -475,7 +533,7 @@ def _kind() -> pl.Expr:
     return pl.coalesce(
         pl.col("_rule_kind").cast(KIND), "_kind_a",
         pl.when(pl.col("_paired")).then(pl.lit("transfer", dtype=KIND)), "_kind_b",
-        pl.when(_earlier_charge()).then(pl.lit("refund", dtype=KIND)), "_kind_c",
+        pl.when(pl.col("_refund")).then(pl.lit("refund", dtype=KIND)), "_kind_c",
     )
 
 
@@ -484,7 +542,7 @@ def _kind_source(plan: _Plan) -> pl.Expr:
         plan.label("kind"), "_why_a",
         pl.when(pl.col("_paired")).then(pl.lit("matched debit and credit between your accounts")),
         "_why_b",
-        pl.when(_earlier_charge()).then(pl.lit("money back from a merchant already paid")),
+        pl.when(pl.col("_refund")).then(pl.lit("money back from a merchant already paid")),
         "_why_c",
     )
 

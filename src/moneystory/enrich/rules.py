@@ -131,6 +131,10 @@ class Holder(BaseModel):
     names: list[str] = Field(default_factory=list)
 
 
+# enrichment packs a row's matching rules into one integer (pipeline._Combination)
+MAX_RULES = 4096
+
+
 class Rules(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -174,6 +178,10 @@ def load_rules(path: Path) -> Rules:
     raw_rules = data.pop("rules", [])
     if not isinstance(raw_rules, list):
         raise ConfigError("`rules` must be a list of [[rules]] tables", path=path)
+    if len(raw_rules) > MAX_RULES:
+        raise ConfigError(f"the rules file has {len(raw_rules)} rules; moneystory reads at most "
+                          f"{MAX_RULES}", path=path,
+                          hint="Merge rules that set the same thing into one regex (a|b|c)")
     rules = [_one_rule(raw, index, lines, path) for index, raw in enumerate(raw_rules)]
     try:
         return Rules.model_validate({**data, "rules": rules, "path": path})
