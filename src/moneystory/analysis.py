@@ -8,6 +8,7 @@ report only the work that import made necessary:
   Batches are immutable, so this is computed once per batch, ever;
 - `keys-<fingerprint>.parquet`: the facts of every distinct key of the store (the expensive
   string work: merchant, wording, tables, rules' regexes), merged from the batch key tables;
+  after an import, built on the store's previous one, so only the new keys get that work;
 - `enriched-<fingerprint>[-<start>-<end>].parquet`: enriched rows, of the whole store or of
   the date window a report asked for (only that window, plus a margin for transfer pairs, is
   read and enriched: refunds still see the whole history through the key table).

@@ -40,10 +40,10 @@ KEY = ("description", "counterparty", "bank_category", "mcc")  # what the string
 KEY_SEED = 20231  # any fixed seed: both sides of the look-up hash in this one process
 KIND = pl.Enum(KINDS)
 CATEGORY = pl.Enum(CATEGORIES)
-# Facts every row needs; the *_why columns only for explain().
+# The facts a row's merchant, category and kind are decided from (the *_why facts too, for
+# explain(), which enriches from key_facts() itself).
 ROW_FACTS = ("merchant", "intermediary", "_static_category", "_kind_a", "_kind_b", "_kind_c",
              "_card", "_unnamed", "_candidate", "_cat_transfer", "_cat_interest")
-WHY_FACTS = ("merchant_source", "_why_a", "_why_b", "_why_c", "_cat_why")
 
 
 def enrich(lf: pl.LazyFrame, rules: Rules | None = None) -> pl.LazyFrame:
@@ -127,9 +127,8 @@ def enrich_rows(
     columns = frame.columns
     hashed = frame.select(_k=key_hash())["_k"]
     index = hashed.replace_strict(facts["_k"], facts["_i"], return_dtype=pl.UInt32)
-    rule_columns = [c for c in facts.columns if c.startswith(("_r", "_m")) and c[2:].isdigit()]
     plan = _Plan(rules)
-    per_row = [*rule_columns, "_candidate", "_static_category"]
+    per_row = [*_rule_columns(facts), "_candidate", "_static_category"]
     rows = pl.concat([frame.select("account_id", "date", "amount", "currency"),
                       facts.select(per_row)[index]], how="horizontal").with_columns(
         _i=index, _first_charge=_first_charges(facts)[index])
@@ -235,9 +234,13 @@ def key_facts(keys: pl.DataFrame, rules: Rules) -> pl.DataFrame:
 def stored_facts(facts: pl.DataFrame) -> pl.DataFrame:
     """What of key_facts() the per-row pass reads (enrich_rows) and key_facts_after() builds
     on: a few thousand to a few hundred thousand rows, however many transactions there are."""
-    rule_columns = [c for c in facts.columns if c.startswith(("_r", "_m")) and c[2:].isdigit()]
     return facts.select("_k", "_i", "_first_charge_key", "_s", "_learned", "_name_d",
-                        "_name_c", *ROW_FACTS, *rule_columns)
+                        "_name_c", *ROW_FACTS, *_rule_columns(facts))
+
+
+def _rule_columns(facts: pl.DataFrame) -> list[str]:
+    """The per-key regex matches of the user's rules (_with_rule_matches)."""
+    return [c for c in facts.columns if c.startswith(("_r", "_m")) and c[2:].isdigit()]
 
 
 def key_facts_after(keys: pl.DataFrame, rules: Rules,
