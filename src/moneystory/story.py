@@ -22,12 +22,9 @@ from moneystory.errors import MoneystoryError, UsageProblem
 from moneystory.paths import Home
 
 HISTORY_YEARS = 1  # years before the reviewed one that the analyzers see (each costs time)
-# What the three analyzers read; the identity and provenance columns (content_key, fitid,
-# import_id, source_row) are left in the store, which halves the window's memory.
-WINDOW_COLUMNS = (
-    "txn_id", "account_id", "card_last4", "date", "amount", "currency", "description", "memo",
-    "counterparty", "bank_category", "mcc", "merchant", "intermediary", "category", "kind",
-)
+# What the three analyzers read: the rest (identity and provenance, the texts only enrichment
+# reads) is left in the store, which halves the window's memory.
+WINDOW_COLUMNS = tuple(dict.fromkeys([*recurring.COLUMNS, *bnpl.COLUMNS, *review.COLUMNS]))
 
 
 def year_review(

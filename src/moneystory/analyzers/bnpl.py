@@ -138,6 +138,7 @@ def _currency(frame: pl.DataFrame) -> str | None:
 # hold (by `_row`): a copy of 2M rows' texts took more memory than the rest of the analyzer.
 _NARROW = ["txn_id", "account_id", "date", "amount", "currency", "kind"]
 _WIDE = ["card_last4", "description", "merchant"]
+COLUMNS = (*_NARROW, *_WIDE)  # the ENRICHED columns find_bnpl reads (a caller may read only these)
 
 
 def _outflows(lf: pl.LazyFrame, as_of: date | None
