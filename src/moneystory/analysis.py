@@ -25,7 +25,6 @@ import hashlib
 import io
 import json
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -84,9 +83,9 @@ def enriched(home: Home) -> pl.LazyFrame:
     cached = home.cache / f"{CACHE_PREFIX}{current}.parquet"
     if cached.exists():
         return pl.scan_parquet(cached, schema=schema.ENRICHED)
+    facts = key_facts(home, paths, rules, fingerprint(home, paths, with_hidden=False))
     visible = hidden.without_hidden(home, store.scan())  # hidden rows: in no report
-    facts, rows = _facts_beside(home, paths, rules, visible)
-    frame = pipeline.enrich_rows(rows, facts, rules).collect()
+    frame = pipeline.enrich_rows(visible.collect(), facts, rules).collect()
     _write_cache(home, cached, frame)
     return frame.lazy()
 
@@ -114,29 +113,17 @@ def enriched_window(
     if cached.exists():
         return pl.scan_parquet(cached, schema=schema.ENRICHED)
     rules = enrich.load_rules(home.rules_file)
+    facts = key_facts(home, paths, rules, fingerprint(home, paths, with_hidden=False))
     read = list(schema.STORED)
     if columns is not None:  # what enrichment reads, and what the caller wants
         wanted = {*columns, *pipeline.KEY, "account_id", "date", "amount", "currency"}
         read = [c for c in read if c in wanted]
     visible = hidden.without_hidden(home, store.scan())  # hidden rows: in no report
-    facts, frame = _facts_beside(
-        home, paths, rules, visible.filter(_within(start, end, WINDOW_MARGIN)).select(read))
+    frame = visible.filter(_within(start, end, WINDOW_MARGIN)).select(read).collect()
     rows = pipeline.enrich_rows(frame, facts, rules).filter(_within(start, end)).collect()
     if keep and columns is None:
         _write_cache(home, cached, rows)
     return rows.lazy()
-
-
-def _facts_beside(home: Home, paths: list[Path], rules: enrich.Rules,
-                  rows: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(key_facts(), `rows` read): the two side by side, as polars lets go of the GIL while
-    it reads. After an import the key work costs about as much as reading two years of rows,
-    and it runs mostly on one core."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        facts = pool.submit(key_facts, home, paths, rules,
-                            fingerprint(home, paths, with_hidden=False))
-        frame = rows.collect()
-        return facts.result(), frame
 
 
 def _within(start: date | None, end: date | None, margin: timedelta = timedelta(0)) -> pl.Expr:
