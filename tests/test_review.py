@@ -394,3 +394,36 @@ def test_json_has_the_contract_fields(ledger: Rows) -> None:
     assert set(doc["recommendations"][0]) >= {"kind", "message", "yearly_saving"}
     assert doc["spending"] == spending_by_loop(ledger, 2023)  # a JSON number, exact
     assert f'"spending": {spending_by_loop(ledger, 2023)},' in text
+
+
+def _subscription(merchant: str, yearly: str, ids: list[str]) -> Any:
+    from moneystory.analyzers.review import Subscription
+
+    return Subscription(merchant=merchant, category="subscriptions", cadence="monthly",
+                        amount=D(yearly) / 12, yearly_cost=D(yearly), paid=D(yearly),
+                        charges=12, first_date=date(2023, 1, 5), last_date=date(2023, 12, 5),
+                        active=True, started=False, stopped=False, txn_ids=ids)
+
+
+def test_one_service_on_several_cards_is_its_own_advice_and_lists_stay_short() -> None:
+    """Netflix on three cards and seven other streaming services: one advice for the extra
+    Netflix plans, one for the services (each named once, five at most), nothing counted
+    twice."""
+    from types import SimpleNamespace
+
+    from moneystory.analyzers.advice import _duplicate_services
+
+    items = [_subscription("Netflix", "119.88", [f"n{i}"]) for i in range(3)]
+    others = ["Hulu", "Max", "Peacock", "Paramount+", "Crunchyroll", "Mubi", "Disney+"]
+    items += [_subscription(name, f"{60 + k}.00", [f"o{k}"]) for k, name in enumerate(others)]
+    review = SimpleNamespace(subscriptions=SimpleNamespace(items=items), year=2023,
+                             currency="USD")
+    twice, kinds = _duplicate_services(review, None)  # type: ignore[arg-type]
+    assert twice.message.startswith("Netflix was charged as 3 separate subscriptions at the "
+                                    "end of 2023 (3 × $119.88 a year)")
+    assert twice.yearly_saving == D("239.76") and twice.txn_ids == ["n0", "n1", "n2"]
+    assert kinds.message.startswith("8 streaming services were active at the end of 2023: "
+                                    "Netflix ($119.88 a year), Disney+ ($66.00 a year), ")
+    assert kinds.message.count("Netflix") == 1 and "and 3 more." in kinds.message
+    assert kinds.yearly_saving == sum(D(f"{60 + k}.00") for k in range(7))
+    assert twice.yearly_saving + kinds.yearly_saving == sum(i.yearly_cost for i in items[1:])

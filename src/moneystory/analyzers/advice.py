@@ -39,6 +39,7 @@ CAPPABLE = frozenset({
     "home", "personal_care", "services", "transportation", "travel",
 })  # subscriptions are advised one by one (price rises, duplicates); "other" is no category
 MAX_CATEGORY_ADVICE = 3
+LISTED = 5  # names or prices a message lists before "and N more"
 # Recurring bills that are negotiated or switched rather than cancelled.
 BILLS = frozenset({"rent_utilities", "services", "medical", "personal_care"})
 
@@ -117,29 +118,67 @@ def service_kind(merchant: str) -> str | None:
 
 
 def _duplicate_services(review: YearReview, _: Evidence) -> list[Recommendation]:
-    groups: dict[str, list[Subscription]] = {}
+    """Two services of one kind (streaming, music, cloud storage) both active at the end of
+    the year, and one service charged as several subscriptions (on two cards, or a family
+    plan beside an own one)."""
+    groups: dict[str, dict[str, list[Subscription]]] = {}
     for item in review.subscriptions.items:
         kind = service_kind(item.merchant)
         if kind and item.active:
-            groups.setdefault(kind, []).append(item)
+            groups.setdefault(kind, {}).setdefault(item.merchant, []).append(item)
     found = []
-    for kind, items in sorted(groups.items()):
-        if len({i.merchant for i in items}) < 2:
-            continue
-        items = sorted(items, key=lambda i: (-i.yearly_cost, i.merchant))
-        saving = sum((i.yearly_cost for i in items[1:]), Decimal(0))  # keep the dearest one
-        names = ", ".join(f"{i.merchant} ({_money(review, i.yearly_cost)} a year)" for i in items)
-        message = (
-            f"{len(items)} {kind} services were active at the end of {review.year}: {names}. "
-            f"Keeping only one saves up to {_money(review, saving)} a year."
-        )
-        action = (
-            "Cancel the ones you use least in each service's account settings; "
-            "`moneystory recurring` shows when each next charges."
-        )
-        ids = [t for i in items for t in i.txn_ids]
-        found.append(_make("duplicate_subscriptions", message, saving, action, ids))
+    for kind, by_merchant in sorted(groups.items()):
+        found += [_one_service_twice(review, merchant, items)
+                  for merchant, items in sorted(by_merchant.items()) if len(items) > 1]
+        if len(by_merchant) > 1:
+            found.append(_services_of_one_kind(review, kind, by_merchant))
     return found
+
+
+def _dearest_first(items: list[Subscription]) -> list[Subscription]:
+    return sorted(items, key=lambda i: (-i.yearly_cost, i.merchant, i.first_date))
+
+
+def _services_of_one_kind(review: YearReview, kind: str,
+                          by_merchant: dict[str, list[Subscription]]) -> Recommendation:
+    # one plan per service: the extra plans of one service are _one_service_twice's
+    plans = _dearest_first([_dearest_first(items)[0] for items in by_merchant.values()])
+    saving = sum((i.yearly_cost for i in plans[1:]), Decimal(0))  # keep the dearest one
+    names = ", ".join(f"{i.merchant} ({_money(review, i.yearly_cost)} a year)"
+                      for i in plans[:LISTED])
+    if len(plans) > LISTED:
+        names += f" and {len(plans) - LISTED} more"
+    message = (
+        f"{len(plans)} {kind} services were active at the end of {review.year}: {names}. "
+        f"Keeping only one saves up to {_money(review, saving)} a year."
+    )
+    action = (
+        "Cancel the ones you use least in each service's account settings; "
+        "`moneystory recurring` shows when each next charges."
+    )
+    ids = [t for i in plans for t in i.txn_ids]
+    return _make("duplicate_subscriptions", message, saving, action, ids)
+
+
+def _one_service_twice(review: YearReview, merchant: str,
+                       items: list[Subscription]) -> Recommendation:
+    items = _dearest_first(items)
+    saving = sum((i.yearly_cost for i in items[1:]), Decimal(0))
+    costs: dict[Decimal, int] = {}
+    for item in items:
+        costs[item.yearly_cost] = costs.get(item.yearly_cost, 0) + 1
+    listed = [f"{n} × {_money(review, cost)}" if n > 1 else _money(review, cost)
+              for cost, n in list(costs.items())[:LISTED]]
+    message = (
+        f"{merchant} was charged as {len(items)} separate subscriptions at the end of "
+        f"{review.year} ({', '.join(listed)}{' …' if len(costs) > LISTED else ''} a year). "
+        f"If any is left over from another card or account, cancelling it saves up to "
+        f"{_money(review, saving)} a year."
+    )
+    action = (f"Check which card or account each {merchant} charge lands on "
+              "(`moneystory recurring` lists them) and cancel the ones you do not use.")
+    ids = [t for i in items for t in i.txn_ids]
+    return _make("duplicate_subscriptions", message, saving, action, ids)
 
 
 def _avoidable_fees(review: YearReview, _: Evidence) -> list[Recommendation]:
