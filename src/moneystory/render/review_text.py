@@ -21,6 +21,7 @@ from moneystory.render.terminal import bar, money, sparkline
 
 WIDTH = 80
 MAX_ADVICE = 6  # the biggest savings first; the rest are one flag away
+SUBSCRIPTION_LINES = 12
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 FEE_LABELS = {
     "late": "Late fees", "overdraft": "Overdraft", "foreign_transaction": "Foreign transaction",
@@ -269,14 +270,24 @@ def _subscriptions(review: YearReview) -> RenderableType:
     lines: list[RenderableType] = [Text(
         f"{subs.count} recurring charges this year, {_m(review, subs.paid)} paid; "
         f"{_m(review, subs.yearly_cost)} a year at today's prices.")]
-    table = _grid(20, 10, 12, 14, 8)
-    for item in subs.items[:12]:
+    # one line per service and price: the same plan on several cards is "Netflix ×2"
+    grouped: dict[tuple[str, str, Decimal, str], list[Decimal]] = {}
+    for item in subs.items:
         state = "stopped" if item.stopped else ("new" if item.started else "")
-        table.add_row(escape(item.merchant), Text(item.cadence, style="dim"),
-                      Text(_m(review, item.amount), justify="right"),
-                      Text(_m(review, item.paid), justify="right"),
+        grouped.setdefault((item.merchant, item.cadence, item.amount, state), []).append(
+            item.paid)
+    table = _grid(20, 10, 12, 14, 8)
+    ranked = sorted(grouped.items(), key=lambda g: -sum(g[1], Decimal(0)))  # stable: ties keep
+    for (merchant, cadence, amount, state), paid in ranked[:SUBSCRIPTION_LINES]:  # their order
+        name = merchant if len(paid) == 1 else f"{merchant} ×{len(paid)}"
+        table.add_row(escape(name), Text(cadence, style="dim"),
+                      Text(_m(review, amount), justify="right"),
+                      Text(_m(review, sum(paid, Decimal(0))), justify="right"),
                       Text(state, style="yellow" if state else ""))
     lines.append(table)
+    if len(grouped) > SUBSCRIPTION_LINES:
+        lines.append(Text(f"… and {len(grouped) - SUBSCRIPTION_LINES} more (--json, --html)",
+                          style="dim"))
     for rise in subs.price_rises:
         lines.append(Text(f"▲ {rise.merchant}: {_m(review, rise.old_amount)} → "
                           f"{_m(review, rise.new_amount)} on {rise.date} "
