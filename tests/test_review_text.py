@@ -50,3 +50,19 @@ def test_category_labels_are_short() -> None:
     assert category_label("services") == "Services"
     assert category_label("rent_utilities") == "Rent & utilities"
     assert category_label("not_a_category") == "Not a category"
+
+
+def test_one_plan_on_several_cards_is_one_line_and_the_rest_is_counted() -> None:
+    review = rich_review()
+    item = review.subscriptions.items[0]
+    copies = [item.model_copy(update={"txn_ids": [f"copy{n}"]}) for n in range(3)]
+    others = [item.model_copy(update={"merchant": f"Plan {n}", "paid": item.paid / 10})
+              for n in range(15)]
+    review.subscriptions.items = [*copies, *others]
+    buffer = io.StringIO()
+    render(review, Console(file=buffer, width=80, no_color=True, highlight=False))
+    lines = buffer.getvalue().split("Recurring charges")[1].splitlines()
+    mine = [line for line in lines if f"{item.merchant} ×3" in line]
+    assert len(mine) == 1 and format_money(item.paid * 3, "USD") in mine[0]
+    assert not any(f"{item.merchant} " in line and "×" not in line for line in lines[:15])
+    assert any("… and 4 more (--json, --html)" in line for line in lines)  # 16 lines, 12 shown
