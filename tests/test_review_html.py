@@ -161,3 +161,22 @@ def test_print_to_pdf_works(page: tuple[Path, YearReview], tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr[-2000:]
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 5000
+
+
+def test_axis_labels_are_short_at_any_size() -> None:
+    from moneystory.render.review_html import _short
+
+    assert [_short(D(v)) for v in ("800", "1250", "6000", "2500000", "6000000")] == [
+        "800", "1.3k", "6k", "2.5M", "6M"]
+
+
+def test_the_timeline_draws_one_plan_on_several_cards_as_one_row() -> None:
+    from moneystory.render.review_html import render_html
+
+    review = rich_review()
+    item = review.subscriptions.items[0]
+    review.subscriptions.items = [item.model_copy(update={"txn_ids": [f"c{n}"]})
+                                  for n in range(3)]
+    page = render_html(review)
+    assert page.count(f'class="label">{item.merchant} ×3<') == 1
+    assert f'class="label">{item.merchant}<' not in page  # no row of its own per card

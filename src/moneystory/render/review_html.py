@@ -14,7 +14,13 @@ from html import escape
 
 from moneystory.analyzers.review import MerchantTotal, YearReview
 from moneystory.money import format_money
-from moneystory.render.review_text import FEE_LABELS, MONTHS, category_label, percent
+from moneystory.render.review_text import (
+    FEE_LABELS,
+    MONTHS,
+    category_label,
+    percent,
+    subscription_lines,
+)
 
 ACCENT = "#2563eb"
 PREVIOUS = "#cbd5e1"
@@ -250,10 +256,10 @@ def _subscription_note(review: YearReview) -> str:
     subs = review.subscriptions
     text = (f"{subs.count} recurring charges, {_m(review, subs.paid)} paid this year; "
             f"{_m(review, subs.yearly_cost)} a year at current prices.")
-    if subs.started:
-        text += f" New: {escape(', '.join(subs.started))}."
+    if subs.started:  # each name once: one service may start on several cards
+        text += f" New: {escape(', '.join(dict.fromkeys(subs.started)))}."
     if subs.stopped:
-        text += f" Stopped: {escape(', '.join(subs.stopped))}."
+        text += f" Stopped: {escape(', '.join(dict.fromkeys(subs.stopped)))}."
     return text
 
 
@@ -270,9 +276,11 @@ def _scale(value: Decimal, top: Decimal, length: Decimal | int) -> Decimal:
 
 
 def _short(amount: Decimal) -> str:
-    """Axis labels without the currency (the chart's title has it): "1.2k", "800"."""
-    if amount >= 1000:
-        return f"{(amount / 1000).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP).normalize():f}k"
+    """Axis labels without the currency (the chart's title has it): "1.2M", "1.2k", "800"."""
+    for unit, size in (("M", 10**6), ("k", 10**3)):
+        if amount >= size:
+            scaled = (amount / size).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            return f"{scaled.normalize():f}{unit}"
     return f"{amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)}"
 
 
@@ -381,7 +389,7 @@ def _weekday_chart(review: YearReview) -> str:
 
 
 def _subscription_timeline(review: YearReview) -> str:
-    items = review.subscriptions.items[:14]
+    items = subscription_lines(review)[:14]
     row_h, label_w, value_w, width, head = 22, 120, 70, 400, 16
     plot_w = width - label_w - value_w
     height = head + row_h * len(items) + 4
@@ -398,9 +406,9 @@ def _subscription_timeline(review: YearReview) -> str:
         parts.append(f"<text x=\"{_n(x + 2)}\" y=\"10\" class=\"tick\">{MONTHS[month][0]}</text>")
     for i, item in enumerate(items):
         y = head + i * row_h + row_h // 2
-        colour = "#94a3b8" if item.stopped else (GOOD if item.started else ACCENT)
-        dates = sorted(item.charge_dates)
-        name = item.merchant if len(item.merchant) <= 15 else item.merchant[:14] + "…"
+        colour = {"stopped": "#94a3b8", "new": GOOD}.get(item.state, ACCENT)
+        dates = item.charge_dates
+        name = item.name if len(item.name) <= 15 else item.name[:14] + "…"
         parts.append(f"<text x=\"0\" y=\"{y + 4}\" class=\"label\">{escape(name)}</text>")
         if dates:
             parts.append(f"<line x1=\"{_n(x_of(dates[0]))}\" x2=\"{_n(x_of(dates[-1]))}\" "

@@ -6,6 +6,8 @@ Takes a `YearReview` and prints it; computes nothing that is not already in the 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from rich import box
@@ -15,7 +17,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from moneystory.analyzers.review import MerchantTotal, Recommendation, YearReview
+from moneystory.analyzers.review import MerchantTotal, Recommendation, Subscription, YearReview
 from moneystory.enrich.taxonomy import CATEGORY_LABELS
 from moneystory.render.terminal import bar, money, sparkline
 
@@ -265,28 +267,52 @@ def _comparison(review: YearReview) -> RenderableType:
     return Group(*lines)
 
 
+@dataclass(frozen=True)
+class SubscriptionLine:
+    """One service at one price and state, on however many cards or accounts (`plans`)."""
+
+    merchant: str
+    cadence: str
+    amount: Decimal
+    state: str  # "stopped", "new" or ""
+    plans: int
+    paid: Decimal
+    charge_dates: tuple[date, ...]
+
+    @property
+    def name(self) -> str:
+        return self.merchant if self.plans == 1 else f"{self.merchant} ×{self.plans}"
+
+
+def subscription_lines(review: YearReview) -> list[SubscriptionLine]:
+    """The year's subscriptions as they are shown: the same plan on several cards is one line
+    ("Netflix ×2"), the costliest first (ties in the model's order)."""
+    groups: dict[tuple[str, str, Decimal, str], list[Subscription]] = {}
+    for item in review.subscriptions.items:
+        state = "stopped" if item.stopped else ("new" if item.started else "")
+        groups.setdefault((item.merchant, item.cadence, item.amount, state), []).append(item)
+    lines = [SubscriptionLine(merchant, cadence, amount, state, len(items),
+                              sum((i.paid for i in items), Decimal(0)),
+                              tuple(sorted(d for i in items for d in i.charge_dates)))
+             for (merchant, cadence, amount, state), items in groups.items()]
+    return sorted(lines, key=lambda line: -line.paid)
+
+
 def _subscriptions(review: YearReview) -> RenderableType:
     subs = review.subscriptions
     lines: list[RenderableType] = [Text(
         f"{subs.count} recurring charges this year, {_m(review, subs.paid)} paid; "
         f"{_m(review, subs.yearly_cost)} a year at today's prices.")]
-    # one line per service and price: the same plan on several cards is "Netflix ×2"
-    grouped: dict[tuple[str, str, Decimal, str], list[Decimal]] = {}
-    for item in subs.items:
-        state = "stopped" if item.stopped else ("new" if item.started else "")
-        grouped.setdefault((item.merchant, item.cadence, item.amount, state), []).append(
-            item.paid)
     table = _grid(20, 10, 12, 14, 8)
-    ranked = sorted(grouped.items(), key=lambda g: -sum(g[1], Decimal(0)))  # stable: ties keep
-    for (merchant, cadence, amount, state), paid in ranked[:SUBSCRIPTION_LINES]:  # their order
-        name = merchant if len(paid) == 1 else f"{merchant} ×{len(paid)}"
-        table.add_row(escape(name), Text(cadence, style="dim"),
-                      Text(_m(review, amount), justify="right"),
-                      Text(_m(review, sum(paid, Decimal(0))), justify="right"),
-                      Text(state, style="yellow" if state else ""))
+    shown = subscription_lines(review)
+    for line in shown[:SUBSCRIPTION_LINES]:
+        table.add_row(escape(line.name), Text(line.cadence, style="dim"),
+                      Text(_m(review, line.amount), justify="right"),
+                      Text(_m(review, line.paid), justify="right"),
+                      Text(line.state, style="yellow" if line.state else ""))
     lines.append(table)
-    if len(grouped) > SUBSCRIPTION_LINES:
-        lines.append(Text(f"… and {len(grouped) - SUBSCRIPTION_LINES} more (--json, --html)",
+    if len(shown) > SUBSCRIPTION_LINES:
+        lines.append(Text(f"… and {len(shown) - SUBSCRIPTION_LINES} more (--json, --html)",
                           style="dim"))
     for rise in subs.price_rises:
         lines.append(Text(f"▲ {rise.merchant}: {_m(review, rise.old_amount)} → "
