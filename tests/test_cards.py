@@ -123,3 +123,16 @@ def test_card_on_file_needs_an_online_merchant_or_a_wallet() -> None:
                           streams=[], bnpl=BnplReport())
     assert {h.merchant for h in report.merchants} == {"Steam", "Deliveroo"}
     assert all(h.reason == "card_on_file" and h.charges_12m == 3 for h in report.merchants)
+
+
+def test_a_hint_names_eight_cards_and_counts_the_rest() -> None:
+    import polars as pl
+
+    from moneystory.cards import _choices
+
+    cards = {f"{1000 + n}": [f"acct-{n}"] for n in range(11)}
+    hint = _choices(cards, pl.LazyFrame(), "--card")
+    assert hint.startswith("pass --card LAST4, one of: ••1000 (acct-0), ••1001 (acct-1)")
+    assert hint.endswith("••1007 (acct-7) and 3 more") and "1008" not in hint
+    assert _choices(dict(list(cards.items())[:2]), pl.LazyFrame(), "--old").endswith(
+        "••1000 (acct-0), ••1001 (acct-1)")
