@@ -66,3 +66,13 @@ def test_one_plan_on_several_cards_is_one_line_and_the_rest_is_counted() -> None
     assert len(mine) == 1 and format_money(item.paid * 3, "USD") in mine[0]
     assert not any(f"{item.merchant} " in line and "×" not in line for line in lines[:15])
     assert any("… and 4 more (--json, --html)" in line for line in lines)  # 16 lines, 12 shown
+
+
+def test_one_new_merchant_is_said_in_the_singular() -> None:
+    review = rich_review()
+    assert review.new_merchants is not None
+    review.new_merchants.count = 1
+    review.new_merchants.merchants = review.new_merchants.merchants[:1]
+    buffer = io.StringIO()
+    render(review, Console(file=buffer, width=80, no_color=True, highlight=False))
+    assert "New this year: 1 merchant (" in buffer.getvalue()

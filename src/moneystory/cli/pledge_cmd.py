@@ -65,6 +65,7 @@ def optout(
     """
     from moneystory import pledges
     from moneystory.errors import UsageProblem
+    from moneystory.render.terminal import plural
 
     if sum((show_status, lift, cancel_lift)) > 1:
         raise UsageProblem("choose one of --status, --lift and --cancel-lift")
@@ -97,10 +98,10 @@ def optout(
             return
         out = common.out(ctx)
         out.print(f"[bold green]Pledged[/] from {pledge.since}: {_rules(pledge)}. "
-                  f"Lifting it takes {_plural(pledge.cooling_off_days, 'day')}. "
+                  f"Lifting it takes {plural(pledge.cooling_off_days, 'day')}. "
                   "Run `moneystory check` any time (exit code 3 when broken).")
         if legacy:
-            out.print(f"{_plural(len(legacy), 'plan')} from before the pledge "
+            out.print(f"{plural(len(legacy), 'plan')} from before the pledge "
                       "(legacy debt, not breaches): see `moneystory optout --status`.")
 
 
@@ -150,10 +151,6 @@ def _describe(rules: list[str]) -> str:
     return ", ".join(names.get(r, f"nothing at {r.removeprefix('merchant:')}") for r in rules)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
-
-
 def _plans_table(plans: list[BnplPlan]) -> object:
     from rich.markup import escape
 
@@ -191,6 +188,8 @@ def _violations_table(violations: list[Violation]) -> object:
 
 
 def _show_preview(ctx: typer.Context, preview: PledgePreview) -> None:
+    from moneystory.render.terminal import plural
+
     out = common.out(ctx)
     verb = "Extend your pledge" if preview.current else "Pledge"
     out.print(f"[bold]{verb}[/] from {preview.since}: {_describe(preview.rules)}; "
@@ -203,7 +202,7 @@ def _show_preview(ctx: typer.Context, preview: PledgePreview) -> None:
         out.print("These plans began earlier: their instalments are legacy debt, not breaches.")
         out.print(_plans_table(preview.legacy))
     if preview.already_flagged:
-        out.print(f"[yellow]{_plural(len(preview.already_flagged), 'transaction')} since "
+        out.print(f"[yellow]{plural(len(preview.already_flagged), 'transaction')} since "
                   f"{preview.since} would already be flagged:[/]")
         out.print(_violations_table(preview.already_flagged))
 
@@ -213,7 +212,7 @@ def _show_status(ctx: typer.Context, status: PledgeStatus, as_json: bool) -> Non
         common.emit_json(status)
         return
     from moneystory import pledges
-    from moneystory.render.terminal import money
+    from moneystory.render.terminal import money, plural
 
     out = common.out(ctx)
     pledge = status.pledge
@@ -229,7 +228,7 @@ def _show_status(ctx: typer.Context, status: PledgeStatus, as_json: bool) -> Non
         out.print(f"  your reason: “{pledge.reason}”")
     if status.adherence is not None:
         a = status.adherence
-        out.print(f"  kept {_plural(a.days_kept, 'day')}; {_plural(a.violations, 'violation')}"
+        out.print(f"  kept {plural(a.days_kept, 'day')}; {plural(a.violations, 'violation')}"
                   + (" (run `moneystory check`)" if a.violations else ""))
     if status.legacy:
         owed = pledges.remaining_by_currency(status.legacy)
@@ -259,6 +258,8 @@ def _show_lift(ctx: typer.Context, outcome: LiftOutcome, as_json: bool) -> None:
 
 
 def _show_check(ctx: typer.Context, report: CheckReport) -> None:
+    from moneystory.render.terminal import plural
+
     out: Console = common.out(ctx)
     if not report.pledges:
         out.print("No pledge in force. Make one with `moneystory optout`.")
@@ -267,6 +268,6 @@ def _show_check(ctx: typer.Context, report: CheckReport) -> None:
         out.print(f"[green]Pledge kept[/]: nothing breaks it up to {report.as_of}.")
         return
     count = len(report.violations)
-    out.print(f"[bold red]{_plural(count, 'transaction')} "
+    out.print(f"[bold red]{plural(count, 'transaction')} "
               f"break{'s' if count == 1 else ''} your pledge:[/]")
     out.print(_violations_table(report.violations))

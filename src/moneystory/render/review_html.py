@@ -21,6 +21,7 @@ from moneystory.render.review_text import (
     percent,
     subscription_lines,
 )
+from moneystory.render.terminal import plural
 
 ACCENT = "#2563eb"
 PREVIOUS = "#cbd5e1"
@@ -180,7 +181,8 @@ def _comparison(review: YearReview) -> str:
                            (f"Not seen since {previous.year}", review.dropped_merchants)):
         if changes and changes.count:
             names = ", ".join(escape(m.merchant) for m in changes.merchants[:5])
-            parts.append(f"<p><strong>{escape(label)}:</strong> {changes.count} merchants "
+            parts.append(f"<p><strong>{escape(label)}:</strong> "
+                         f"{plural(changes.count, 'merchant')} "
                          f"({_m(review, changes.amount)}) — {names}</p>")
     return "".join(parts)
 
@@ -197,7 +199,7 @@ def _bnpl(review: YearReview) -> str:
     bnpl = review.bnpl
     parts = []
     if bnpl.count:
-        parts.append(f"<p>{bnpl.count} plan{'s' if bnpl.count != 1 else ''} "
+        parts.append(f"<p>{plural(bnpl.count, 'plan')} "
                      f"({escape(', '.join(bnpl.providers))}), {_m(review, bnpl.amount)} paid in "
                      f"instalments; {bnpl.started} started this year.</p>")
         parts.append(_table(

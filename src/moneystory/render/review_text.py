@@ -19,7 +19,7 @@ from rich.text import Text
 
 from moneystory.analyzers.review import MerchantTotal, Recommendation, Subscription, YearReview
 from moneystory.enrich.taxonomy import CATEGORY_LABELS
-from moneystory.render.terminal import bar, money, sparkline
+from moneystory.render.terminal import bar, money, plural, sparkline
 
 WIDTH = 80
 MAX_ADVICE = 6  # the biggest savings first; the rest are one flag away
@@ -185,7 +185,7 @@ def _merchant_table(review: YearReview, title: str, rows: list[MerchantTotal]) -
     table = _grid(28, 14, 10)
     table.title = title
     for row in rows[:5]:
-        visits = f"{row.count} visit{'s' if row.count != 1 else ''}"
+        visits = plural(row.count, "visit")
         table.add_row(escape(row.merchant), Text(_m(review, row.amount), justify="right"),
                       Text(visits, style="dim", justify="right"))
     return table
@@ -218,8 +218,7 @@ def _when(review: YearReview) -> RenderableType:
     lines: list[RenderableType] = [table]
     if review.busiest_day:
         d = review.busiest_day
-        lines.append(Text(f"Busiest day: {d.date:%a %d %b} — {d.count} "
-                          f"purchase{'s' if d.count != 1 else ''}, "
+        lines.append(Text(f"Busiest day: {d.date:%a %d %b} — {plural(d.count, 'purchase')}, "
                           f"{_m(review, d.amount)}"))
     if review.priciest_week:
         w = review.priciest_week
@@ -227,7 +226,7 @@ def _when(review: YearReview) -> RenderableType:
                           f"{_m(review, w.amount)}"))
     if review.longest_no_spend_streak:
         s = review.longest_no_spend_streak
-        lines.append(Text(f"Longest run with no spending: {s.days} day{'s' if s.days != 1 else ''}"
+        lines.append(Text(f"Longest run with no spending: {plural(s.days, 'day')}"
                           f" ({s.start:%d %b} – {s.end:%d %b})"))
     return Group(*lines)
 
@@ -262,8 +261,8 @@ def _comparison(review: YearReview) -> RenderableType:
         if changes and changes.count:
             names = ", ".join(escape(m.merchant) for m in changes.merchants[:4])
             more = f" and {changes.count - 4} more" if changes.count > 4 else ""
-            lines.append(Text(f"{label}: {changes.count} merchants ({_m(review, changes.amount)})"
-                              f" — {names}{more}"))
+            lines.append(Text(f"{label}: {plural(changes.count, 'merchant')} "
+                              f"({_m(review, changes.amount)}) — {names}{more}"))
     return Group(*lines)
 
 
@@ -336,7 +335,7 @@ def _bnpl(review: YearReview) -> RenderableType:
     bnpl = review.bnpl
     lines: list[RenderableType] = []
     if bnpl.count:
-        lines.append(Text(f"{bnpl.count} plan{'s' if bnpl.count != 1 else ''} "
+        lines.append(Text(f"{plural(bnpl.count, 'plan')} "
                           f"({', '.join(bnpl.providers)}), {_m(review, bnpl.amount)} paid in "
                           f"instalments; {bnpl.started} started this year."))
     if bnpl.late_fees:

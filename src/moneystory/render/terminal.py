@@ -17,6 +17,11 @@ from moneystory.money import format_money
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
+def plural(count: int, word: str) -> str:
+    """"1 merchant", "3 merchants"."""
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 def money(amount: Decimal | None, currency: str | None, *, signed: bool = False) -> str:
     return "—" if amount is None else format_money(amount, currency, signed=signed)
 
