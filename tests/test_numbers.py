@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from moneystory import schema
-from moneystory.importers.numbers import infer_decimal_mark, parse_amount, parse_amounts
+from moneystory.importers.numbers import (
+    infer_decimal_mark,
+    parse_amount,
+    parse_amounts,
+    read_amounts,
+)
 
 amounts = st.decimals(
     min_value=Decimal("-99999999.99"), max_value=Decimal("99999999.99"), places=2,
@@ -121,3 +126,32 @@ def test_decimal_mark_is_decided_for_the_whole_column() -> None:
 def test_plain_and_formatted_values_mix_in_one_column() -> None:
     parsed = parse_amounts(pl.Series(["12.50", "$1,000.00", "-3", "(4.00)"]), ".")
     assert parsed.to_list() == [Decimal("12.5"), Decimal("1000"), Decimal("-3"), Decimal("-4")]
+
+
+_CELLS = st.one_of(
+    st.none(), st.sampled_from(["1.000", "5,99", "+5", " 7.10", "", "1,234.56", "(4.00)", "12"]),
+    amounts.map(lambda d: f"{d:.2f}"), amounts.map(lambda d: f"{d:.4f}"),
+    amounts.map(lambda d: f"{d:.0f}"), amounts.map(lambda d: f"{d:.3f}"),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_CELLS, min_size=1, max_size=12), min_size=1, max_size=3),
+       st.sampled_from([None, ".", ","]))
+def test_read_amounts_is_the_mark_then_each_column_parsed(
+        columns: list[list[str | None]], prefer: str | None) -> None:
+    # The one-pass shortcut for plain point numbers must decide exactly as the general rule.
+    width = max(len(c) for c in columns)
+    series = [pl.Series(c + [None] * (width - len(c)), dtype=pl.String) for c in columns]
+    mark, parsed = read_amounts(series, prefer)
+    expected_mark = infer_decimal_mark(pl.concat(series), prefer)
+    assert mark == expected_mark
+    assert [p.to_list() for p in parsed] == [parse_amounts(s, mark).to_list() for s in series]
+
+
+def test_read_amounts_reads_a_plain_us_column_by_one_cast() -> None:
+    mark, [column] = read_amounts([pl.Series(["-12.00", "5", None, "0.0001"])])
+    assert mark == "."
+    assert column.dtype == schema.AMOUNT
+    assert column.to_list() == [Decimal("-12"), Decimal("5"), None, Decimal("0.0001")]
+    assert read_amounts([pl.Series(["12", "7"])], prefer=",")[0] == ","  # integers: the locale's

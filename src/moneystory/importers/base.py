@@ -93,6 +93,7 @@ class Decoded:
     text: str
     encoding: str
     warning: str | None = None
+    head_only: bool = False  # `text` is the head of an ASCII file without CRs (csv._decode_head)
 
 
 _BOMS = (
