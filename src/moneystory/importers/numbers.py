@@ -150,9 +150,11 @@ def read_amounts(columns: list[pl.Series], prefer: str | None = None) -> tuple[
     """The decimal mark of the columns together (`infer_decimal_mark`) and each column parsed
     with it (`parse_amounts`). When every value is a plain point number, one regex pass
     decides both, and the columns are cast as they are (the mark's three passes, otherwise)."""
-    if all(column.str.contains(_PLAIN_POINT).all() for column in columns):
+    cells = pl.DataFrame(columns)  # lazily below: polars' engine then uses every core
+    if all(cells.lazy().select(pl.all().str.contains(_PLAIN_POINT).all()).collect().row(0)):
         pointed = any(_contains_point(column) for column in columns)
-        return ("." if pointed else prefer or "."), [c.cast(schema.AMOUNT) for c in columns]
+        return ("." if pointed else prefer or "."), \
+            cells.lazy().select(pl.all().cast(schema.AMOUNT)).collect().get_columns()
     every_cell = columns[0] if len(columns) == 1 else pl.concat(columns)
     mark = infer_decimal_mark(every_cell, prefer)
     return mark, [parse_amounts(column, mark) for column in columns]
@@ -173,12 +175,15 @@ def parse_amounts(values: pl.Series, decimal: str | None = None,
     mark = decimal or infer_decimal_mark(values, prefer)
     # Unstripped: a plain number with spaces around it goes the full way, which strips them.
     text = values.cast(pl.String)
-    plain = text.str.contains(_PLAIN[mark]).fill_null(False)
-    direct = text if mark == "." else text.str.replace(",", ".", literal=True)
-    out = pl.select(
-        pl.when(plain).then(direct).cast(schema.AMOUNT, strict=False)
-    ).to_series()
-    others = (~plain & text.is_not_null()).arg_true()
+    v = pl.col("v")
+    direct = v if mark == "." else v.str.replace(",", ".", literal=True)
+    plain = v.str.contains(_PLAIN[mark]).fill_null(False)
+    parsed = text.to_frame("v").lazy().select(  # lazily: on every core
+        plain=plain, present=v.is_not_null(),
+        out=pl.when(plain).then(direct).cast(schema.AMOUNT, strict=False),
+    ).collect()
+    out = parsed["out"]
+    others = (~parsed["plain"] & parsed["present"]).arg_true()
     if len(others):
         rest = per_distinct(text.gather(others), lambda col: _parse_expr(col, mark),
                             schema.AMOUNT)
@@ -209,15 +214,12 @@ def per_distinct(values: pl.Series, rule: Callable[[pl.Expr], pl.Expr],
     and refs, balances) gains nothing from that join, so there the rule runs on every row.
     """
     source = values.cast(pl.String).rename("v")
+    lazy = source.to_frame().lazy()  # lazily: polars' engine spreads the rows over every core
     if _mostly_distinct(source):
-        return source.to_frame().select(rule(pl.col("v")).cast(dtype).alias("v"))["v"].rename(
-            values.name)
-    distinct = pl.DataFrame({"v": source.unique()})
-    mapped = distinct.with_columns(out=rule(pl.col("v")).cast(dtype))
-    joined = pl.DataFrame({"v": source}).join(
-        mapped, on="v", how="left", nulls_equal=True, maintain_order="left"
-    )
-    return joined["out"].rename(values.name)
+        return lazy.select(rule(pl.col("v")).cast(dtype)).collect()["v"].rename(values.name)
+    mapped = lazy.unique().with_columns(out=rule(pl.col("v")).cast(dtype))
+    joined = lazy.join(mapped, on="v", how="left", nulls_equal=True, maintain_order="left")
+    return joined.collect()["out"].rename(values.name)
 
 
 def parse_amount(text: str, decimal: str | None = None) -> Decimal:
