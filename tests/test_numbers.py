@@ -155,3 +155,5 @@ def test_read_amounts_reads_a_plain_us_column_by_one_cast() -> None:
     assert column.dtype == schema.AMOUNT
     assert column.to_list() == [Decimal("-12"), Decimal("5"), None, Decimal("0.0001")]
     assert read_amounts([pl.Series(["12", "7"])], prefer=",")[0] == ","  # integers: the locale's
+    # too many digits for Decimal(38, 4): unreadable (the row is rejected), never an exception
+    assert read_amounts([pl.Series(["1" * 40, "5.00"])])[1][0].to_list() == [None, Decimal(5)]

@@ -140,6 +140,8 @@ def _amount_shown(dup: dict[str, Any]) -> dict[str, Any]:
 def _print_results(ctx: typer.Context, results: list[FileResult], notices: list[str]) -> None:
     from rich.markup import escape
 
+    from moneystory.render.terminal import plural
+
     out = common.out(ctx)
     for r in results:
         name = escape(Path(r.file).name)
@@ -154,7 +156,7 @@ def _print_results(ctx: typer.Context, results: list[FileResult], notices: list[
         out.print(f"[bold]{name}[/]  [dim]{source}[/]  → "
                   f"{escape(', '.join(r.accounts) or '—')}", soft_wrap=True)
         out.print(
-            f"  {r.rows} rows{span}: [green]{verb} {r.added}[/], "
+            f"  {plural(r.rows, 'row')}{span}: [green]{verb} {r.added}[/], "
             f"{r.duplicates} already in the store"
             + (f", {r.pending_skipped} pending skipped" if r.pending_skipped else "")
             + (f", [yellow]{len(r.rejected)} rejected[/]" if r.rejected else "")
@@ -167,7 +169,8 @@ def _print_results(ctx: typer.Context, results: list[FileResult], notices: list[
         if len(r.rejected) > 20:
             out.print(f"  … and {len(r.rejected) - 20} more (see --json)")
         if r.possible_duplicates:
-            out.print(f"  [yellow]{len(r.possible_duplicates)} possible duplicate(s)[/], kept "
+            out.print(f"  [yellow]{plural(len(r.possible_duplicates), 'possible duplicate')}[/],"
+                      " kept "
                       "(same amount, a few days apart, similar text"
                       + ("" if r.dry_run else "; the command under each hides it") + "):",
                       soft_wrap=True)

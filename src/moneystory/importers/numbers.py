@@ -154,7 +154,7 @@ def read_amounts(columns: list[pl.Series], prefer: str | None = None) -> tuple[
     if all(cells.lazy().select(pl.all().str.contains(_PLAIN_POINT).all()).collect().row(0)):
         pointed = any(_contains_point(column) for column in columns)
         return ("." if pointed else prefer or "."), \
-            cells.lazy().select(pl.all().cast(schema.AMOUNT)).collect().get_columns()
+            cells.lazy().select(pl.all().cast(schema.AMOUNT, strict=False)).collect().get_columns()
     every_cell = columns[0] if len(columns) == 1 else pl.concat(columns)
     mark = infer_decimal_mark(every_cell, prefer)
     return mark, [parse_amounts(column, mark) for column in columns]
