@@ -72,7 +72,31 @@ def test_help_does_not_import_polars() -> None:
         "import sys\n"
         "from moneystory.cli import app\n"
         "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
-        "print('polars' in sys.modules, 'pyarrow' in sys.modules)\n"
+        "print('polars' in sys.modules, 'pyarrow' in sys.modules,\n"
+        "      'markdown_it' in sys.modules, 'pygments' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip().splitlines()[-1] == "False False"
+    # nor rich's Markdown and syntax-highlighting modules, which typer imports for help
+    assert out.stdout.strip().splitlines()[-1] == "False False False False"
+
+
+def test_rich_modules_put_off_still_work_when_used() -> None:
+    """The stand-ins of moneystory.cli load the real rich.markdown and rich.traceback on use."""
+    code = (
+        "import sys\n"
+        "import moneystory.cli\n"
+        "from rich.console import Console\n"
+        "from rich.markdown import Markdown\n"
+        "import rich.traceback\n"
+        "import io\n"
+        "console = Console(file=io.StringIO(), width=60, record=True, color_system=None)\n"
+        "console.print(Markdown('# Title\\n\\nsome *text*'))\n"
+        "try:\n    1 / 0\nexcept ZeroDivisionError:\n"
+        "    console.print(rich.traceback.Traceback())\n"
+        "print(callable(rich.traceback.install), 'markdown_it' in sys.modules)\n"
+        "print(console.export_text())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("True True")
+    assert "Title" in out.stdout and "some text" in out.stdout
+    assert "ZeroDivisionError: division by zero" in out.stdout

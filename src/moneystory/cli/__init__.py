@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import typer
+from moneystory.cli.lazy_rich import defer_unused_rich_modules
 
-from moneystory import __version__
-from moneystory.cli import common
+defer_unused_rich_modules()  # before typer, which imports them to draw `--help`
+
+import typer  # noqa: E402  (after the stand-ins: typer may import rich's modules)
+
+from moneystory import __version__  # noqa: E402
+from moneystory.cli import common  # noqa: E402
 
 app = typer.Typer(
     name="moneystory",
