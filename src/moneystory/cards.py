@@ -27,6 +27,7 @@ from moneystory.errors import ConfigError, MoneystoryError, UsageProblem
 from moneystory.masking import mask
 from moneystory.paths import Home, atomic_write_text
 from moneystory.store import Store
+from moneystory.words import listed
 
 
 def _digits(text: str, option: str) -> str:
@@ -83,19 +84,13 @@ def resolve(home: Home, lf: pl.LazyFrame, card: str | None, account: str | None,
 
 def _choices(cards: dict[str, list[str]], lf: pl.LazyFrame, option: str) -> str:
     if cards:
-        return f"pass {option} LAST4, one of: " + _listed(
-            [f"{mask(c)} ({', '.join(ids)})" for c, ids in cards.items()])
+        return f"pass {option} LAST4, one of: " + listed(
+            [f"{mask(c)} ({', '.join(ids)})" for c, ids in cards.items()], CHOICES_LISTED)
     accounts = lf.select(pl.col("account_id").unique().sort()).collect().to_series().to_list()
-    return f"pass --account NAME, one of: {_listed(accounts)}"
+    return f"pass --account NAME, one of: {listed(accounts, CHOICES_LISTED)}"
 
 
 CHOICES_LISTED = 8  # a hint names this many choices, then says how many more there are
-
-
-def _listed(choices: list[str]) -> str:
-    shown = ", ".join(choices[:CHOICES_LISTED])
-    more = len(choices) - CHOICES_LISTED
-    return f"{shown} and {more} more" if more > 0 else shown
 
 
 def _latest(lf: pl.LazyFrame, account_ids: list[str] | None = None) -> date:

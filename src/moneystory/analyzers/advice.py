@@ -22,6 +22,7 @@ from moneystory.analyzers.review import (
     round_money,
 )
 from moneystory.money import format_money, minor_units
+from moneystory.words import listed
 
 # Services people often hold twice without meaning to; matched on the merchant's words.
 SERVICE_KINDS: dict[str, tuple[str, ...]] = {
@@ -144,10 +145,8 @@ def _services_of_one_kind(review: YearReview, kind: str,
     # one plan per service: the extra plans of one service are _one_service_twice's
     plans = _dearest_first([_dearest_first(items)[0] for items in by_merchant.values()])
     saving = sum((i.yearly_cost for i in plans[1:]), Decimal(0))  # keep the dearest one
-    names = ", ".join(f"{i.merchant} ({_money(review, i.yearly_cost)} a year)"
-                      for i in plans[:LISTED])
-    if len(plans) > LISTED:
-        names += f" and {len(plans) - LISTED} more"
+    names = listed([f"{i.merchant} ({_money(review, i.yearly_cost)} a year)" for i in plans],
+                   LISTED)
     message = (
         f"{len(plans)} {kind} services were active at the end of {review.year}: {names}. "
         f"Keeping only one saves up to {_money(review, saving)} a year."

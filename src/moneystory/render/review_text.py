@@ -20,6 +20,7 @@ from rich.text import Text
 from moneystory.analyzers.review import MerchantTotal, Recommendation, Subscription, YearReview
 from moneystory.enrich.taxonomy import CATEGORY_LABELS
 from moneystory.render.terminal import bar, money, plural, sparkline
+from moneystory.words import listed
 
 WIDTH = 80
 MAX_ADVICE = 6  # the biggest savings first; the rest are one flag away
@@ -259,10 +260,9 @@ def _comparison(review: YearReview) -> RenderableType:
     for label, changes in (("New this year", review.new_merchants),
                            (f"Not seen since {previous.year}", review.dropped_merchants)):
         if changes and changes.count:
-            names = ", ".join(escape(m.merchant) for m in changes.merchants[:4])
-            more = f" and {changes.count - 4} more" if changes.count > 4 else ""
+            names = listed([escape(m.merchant) for m in changes.merchants], 4, changes.count)
             lines.append(Text(f"{label}: {plural(changes.count, 'merchant')} "
-                              f"({_m(review, changes.amount)}) — {names}{more}"))
+                              f"({_m(review, changes.amount)}) — {names}"))
     return Group(*lines)
 
 

@@ -13,13 +13,9 @@ from rich.text import Text
 
 from moneystory.masking import mask as mask  # re-exported: renderers use it from here
 from moneystory.money import format_money
+from moneystory.words import plural as plural  # re-exported: renderers use it from here
 
 SPARKS = "▁▂▃▄▅▆▇█"
-
-
-def plural(count: int, word: str) -> str:
-    """"1 merchant", "3 merchants"."""
-    return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 def money(amount: Decimal | None, currency: str | None, *, signed: bool = False) -> str:
