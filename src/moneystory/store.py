@@ -2,12 +2,16 @@
 
 Layout under `home/store/`:
 - `batches/<import_id>.parquet`: the rows one import added (schema.STORED), never rewritten;
+- `batches/<import_id>.<name>.parquet`: tables derived from those rows when they were written
+  (`derived`: the enrichment's distinct keys), so that no report has to read the whole batch
+  to make them; they come and go with their batch;
 - `imports.json`: the import log and the accounts; replacing it (temp, fsync, rename) is the
   commit point, so a crash leaves the store exactly as before or exactly as after an import;
 - `lock`: held with flock by the one process writing, which writes who it is into it.
 
-A batch file that the log does not list (a crash between the two renames) is invisible to
-readers and removed by the next writer. Files are 0600, folders 0700. Knows files, not formats.
+A batch file that the log does not list (a crash before the log's rename) is invisible to
+readers and removed by the next writer, with its derived tables. Files are 0600, folders
+0700. Knows files, not formats.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import fcntl
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +62,10 @@ class ImportLog:
     def find(self, import_id: str) -> dict[str, Any] | None:
         matches = [rec for rec in self.imports if rec["import_id"].startswith(import_id)]
         return matches[0] if len(matches) == 1 else None
+
+
+def _nothing_derived(rows: pl.DataFrame) -> Mapping[str, pl.DataFrame]:
+    return {}
 
 
 class Store:
@@ -103,6 +112,10 @@ class Store:
                 f"{missing[0].stem}` to forget that import",
             )
         return pl.scan_parquet(paths, schema=schema.STORED)
+
+    def derived_path(self, batch: Path, name: str) -> Path:
+        """Where the table `name`, derived from `batch`'s rows, is kept (it may not exist)."""
+        return batch.with_name(f"{batch.stem}.{name}.parquet")
 
     def keys(self, account_ids: list[str]) -> pl.DataFrame:
         """txn_id and content_key of the stored rows of these accounts, for dedup."""
@@ -191,10 +204,11 @@ class Store:
             return "holder unknown"
 
     def _remove_orphans(self) -> None:
-        """Batches no live log record lists and temporary files: leftovers of a crash or undo."""
-        listed = {p.name for p in self.batch_paths()}
+        """Batches no live log record lists (and their derived tables) and temporary files:
+        leftovers of a crash or undo."""
+        listed = {p.stem for p in self.batch_paths()}
         for path in self.home.batches.iterdir():
-            if path.name.startswith(".") or path.name not in listed:
+            if path.name.startswith(".") or path.name.split(".")[0] not in listed:
                 path.unlink(missing_ok=True)
         for path in self.home.store.glob(".*.tmp"):
             path.unlink(missing_ok=True)
@@ -208,12 +222,20 @@ class Store:
         record: dict[str, Any],
         rows: pl.DataFrame,
         accounts: dict[str, dict[str, Any]],
+        derived: Callable[[pl.DataFrame], Mapping[str, pl.DataFrame]] | None = None,
     ) -> None:
-        """Write the batch (if any rows), then the log. Call inside `writing()`."""
+        """Write the batch (if any rows) and the tables `derived` from its rows (by name;
+        made on the other core while the batch is written), then the log. Call inside
+        `writing()`."""
         log = self.read_log()
         if rows.height:
             name = f"{record['import_id']}.parquet"
-            self._write_batch(self.home.batches / name, schema.conform(rows, schema.STORED))
+            batch, stored = self.home.batches / name, schema.conform(rows, schema.STORED)
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                made = pool.submit(derived or _nothing_derived, stored)
+                self._write_batch(batch, stored)
+                for key, table in made.result().items():
+                    self._write_batch(self.derived_path(batch, key), table)
             record["batch"] = name
         record.setdefault("imported_at", _now())
         log.imports.append(record)
@@ -223,14 +245,16 @@ class Store:
         self.write_log(log)
 
     def _write_batch(self, final: Path, rows: pl.DataFrame) -> None:
-        """Write a batch atomically: private temp file, fsync, rename, fsync the folder."""
+        """Write a batch (or a derived table) atomically: private temp file, fsync, rename,
+        fsync the folder."""
         tmp = final.with_name(f".{final.name}.tmp")
         tmp.unlink(missing_ok=True)
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # private from birth
         # polars writes to the path itself (20 % faster than through a Python file object),
-        # over the empty private file: the mode stays 0600. zstd level 1: as small as the
-        # default level here, 2-3x faster.
-        rows.write_parquet(tmp, compression="zstd", compression_level=1, statistics=True)
+        # over the empty private file: the mode stays 0600. LZ4, not zstd: on 1M rows 10-30 %
+        # quicker to write and 25-40 % quicker for every report to read back, for files half
+        # as large again (zstd level 1 was 2-3x quicker than its default level).
+        rows.write_parquet(tmp, compression="lz4", statistics=True)
         fsync_path(tmp)
         os.replace(tmp, final)
         fsync_path(final.parent)
@@ -250,5 +274,8 @@ class Store:
         record["undone_at"] = _now()
         self.write_log(log)
         if record.get("batch"):
-            (self.home.batches / record["batch"]).unlink(missing_ok=True)
+            batch = self.home.batches / record["batch"]
+            for derived in self.home.batches.glob(f"{batch.stem}.*.parquet"):
+                derived.unlink(missing_ok=True)
+            batch.unlink(missing_ok=True)
         return record

@@ -27,6 +27,7 @@ from moneystory.enrich.bnpl import bnpl_provider
 from moneystory.enrich.rules import Rule, Rules
 from moneystory.enrich.taxonomy import CATEGORIES, KINDS
 from moneystory.frames import mixed_hash
+from moneystory.keys import KEY_SEED, distinct_keys, key_hash
 
 Reason = tuple[pl.Expr, str, str]  # condition, kind, why
 TRANSFER_WINDOW = timedelta(days=5)  # a debit and its matching credit post this close together
@@ -36,8 +37,6 @@ NOT_REFUNDED = (*NOT_SHOPS, "government_taxes")
 WORDINGS = ("card_payment", "savings", "topup", "atm", "fee", "interest", "refund", "income",
             "withdrawal")
 _NULL = pl.lit(None, dtype=pl.String)
-KEY = ("description", "counterparty", "bank_category", "mcc")  # what the string work depends on
-KEY_SEED = 20231  # any fixed seed: both sides of the look-up hash in this one process
 KIND = pl.Enum(KINDS)
 CATEGORY = pl.Enum(CATEGORIES)
 # The facts a row's merchant, category and kind are decided from (the *_why facts too, for
@@ -49,11 +48,6 @@ ROW_FACTS = ("merchant", "intermediary", "_static_category", "_kind_a", "_kind_b
 def enrich(lf: pl.LazyFrame, rules: Rules | None = None) -> pl.LazyFrame:
     """Add merchant, intermediary, category and kind to a schema.STORED LazyFrame."""
     return enrich_with_sources(lf, rules if rules is not None else Rules(), sources=False)
-
-
-def _sign() -> pl.Expr:
-    amount = pl.col("amount")
-    return pl.when(amount < 0).then(-1).when(amount > 0).then(1).otherwise(0).cast(pl.Int8)
 
 
 def enrich_with_sources(lf: pl.LazyFrame, rules: Rules, *, sources: bool) -> pl.LazyFrame:
@@ -68,46 +62,6 @@ def enrich_with_sources(lf: pl.LazyFrame, rules: Rules, *, sources: bool) -> pl.
     frame = lf.collect()
     keys = distinct_keys(frame.lazy()).collect()
     return enrich_rows(frame, key_facts(keys, rules), rules, sources=sources)
-
-
-def key_hash() -> pl.Expr:
-    """The 64-bit hash of a row's key (KEY and the amount's sign): what finds its facts."""
-    return mixed_hash(*KEY, _sign(), seed=KEY_SEED)
-
-
-def distinct_keys(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per distinct key of `lf`, in order of first appearance (`_i` numbers them),
-    with `_first_charge_key`: the first date money went out under that key (for refunds).
-
-    Computed per batch and merged (merge_keys), it gives the same table as over all rows.
-    The strings are kept by `unique` and only integers are aggregated: one group-by taking
-    the first of four strings cost twice as much.
-    """
-    rows = lf.select(*KEY, "date", "amount").with_columns(_sign=_sign()).with_columns(
-        _k=key_hash())
-    first_charges = (rows.filter(pl.col("amount") < 0).group_by("_k")
-                     .agg(_first_charge_key=pl.col("date").min()))
-    return (
-        rows.select("_k", *KEY, "_sign").unique("_k", keep="first", maintain_order=True)
-        .join(first_charges, on="_k", how="left", maintain_order="left")
-        .with_row_index("_i")
-    )
-
-
-def merge_keys(parts: list[pl.DataFrame]) -> pl.DataFrame:
-    """distinct_keys() of several frames (in their order) as if they were one frame."""
-    if not parts:
-        return distinct_keys(schema.empty(schema.STORED).lazy()).collect()
-    return (
-        pl.concat([p.with_columns(_part=pl.lit(n, pl.UInt32)) for n, p in enumerate(parts)])
-        .sort("_part", "_i")
-        .group_by("_k")
-        .agg(*[pl.col(c).first() for c in (*KEY, "_sign")],
-             _order=(pl.col("_part").cast(pl.UInt64) * 2**32 + pl.col("_i")).min(),
-             _first_charge_key=pl.col("_first_charge_key").min())
-        .sort("_order").select("_k", *KEY, "_sign", "_first_charge_key")
-        .with_row_index("_i")
-    )
 
 
 def enrich_rows(
