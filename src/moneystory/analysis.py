@@ -6,7 +6,7 @@ report only the work that import made necessary:
 - the distinct keys (description, counterparty, bank category, MCC, sign) of one batch and
   each key's first charge date: written by its import beside the batch (store.derived_path);
   for a batch of an older moneystory, made once and cached as
-  `batchkeys-<batch>-<size>-<mtime>-<tables>.parquet`;
+  `batchkeys-<batch>-<size>-<mtime>-<key table version>-<polars>.parquet`;
 - `keys-<fingerprint>.parquet`: the facts of every distinct key of the store (the expensive
   string work: merchant, wording, tables, rules' regexes), merged from the batch key tables;
   after an import, built on the store's previous one, so only the new keys get that work;
@@ -202,9 +202,11 @@ def batch_keys(home: Home, path: Path) -> pl.DataFrame:
 
 
 def _batch_keys_name(path: Path) -> str:
+    """The batch (name, size, time) and what its keys depend on: the key table's version and
+    polars (`_k` is its hash), not the enrichment's tables, so an upgrade keeps them."""
     stat = path.stat()
     return (f"{BATCH_KEYS_PREFIX}{path.stem}-{stat.st_size}-{stat.st_mtime_ns}-"
-            f"{enrich.tables_version()}.parquet")
+            f"{keys.KEY_TABLE}-{pl.__version__}.parquet")
 
 
 def _prune_batch_keys(home: Home, paths: list[Path]) -> None:
