@@ -414,9 +414,14 @@ def _purchases_near(frame: pl.DataFrame, starts: list[tuple[dict[str, Any], _Cha
         "_start": [charge.day for _, charge in starts],
         "_amount": [group["amount"] for group, _ in starts],
     }, schema_overrides={"payee_id": pl.UInt32, "_amount": frame.schema["amount"]})
+    # Only the days a purchase may fall on, and only those payees, before a join on a string:
+    # a common payee alone let a third of 2M rows through.
+    days = pl.concat([wanted["_start"] - timedelta(days=back)
+                      for back in range(_PURCHASE_WINDOW + 1)]).unique()
     near = (
         frame.select("account_id", "payee_id", "date", "amount", "txn_id")
-        .filter(pl.col("payee_id").is_in(wanted["payee_id"].implode()))  # before a string join
+        .filter(pl.col("date").is_in(days.implode())
+                & pl.col("payee_id").is_in(wanted["payee_id"].implode()))
         .join(wanted, on=["account_id", "payee_id"])
         .filter(pl.col("date").is_between(
             pl.col("_start") - pl.duration(days=_PURCHASE_WINDOW), pl.col("_start"))
