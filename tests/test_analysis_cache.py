@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from moneystory import analysis, enrich, ingest, keys, schema
+from moneystory import analysis, batchkeys, enrich, ingest, keys, schema
 from moneystory.enrich import pipeline
 from moneystory.paths import Home, resolve_home
 from moneystory.store import Store
@@ -64,7 +64,7 @@ def test_the_whole_store_from_key_facts_equals_enrich(examples_home: Home) -> No
 def test_merged_batch_keys_equal_the_keys_of_all_rows(examples_home: Home) -> None:
     paths = Store(examples_home).batch_paths()
     assert len(paths) > 1
-    parts = [analysis.batch_keys(examples_home, p) for p in paths]
+    parts = [batchkeys.batch_keys(examples_home, p) for p in paths]
     merged = keys.merge_keys(parts)
     at_once = keys.distinct_keys(Store(examples_home).scan()).collect()
     assert merged.height < sum(p.height for p in parts), "some keys recur across batches"
@@ -106,7 +106,7 @@ def test_batches_without_a_usable_key_table_get_theirs_made_and_cached(
                        _whole_store_enriched(examples_home).filter(pl.col("date") >= start))
     cached = {p.name.split("-")[1] for p in examples_home.cache.glob("batchkeys-*.parquet")}
     assert cached == {paths[0].stem, paths[1].stem}, "only the two without a usable table"
-    first = analysis.batch_keys(examples_home, paths[0])  # from the cache now: the same
+    first = batchkeys.batch_keys(examples_home, paths[0])  # from the cache now: the same
     assert_frame_equal(first, keys.distinct_keys(pl.scan_parquet(paths[0])).collect())
 
 

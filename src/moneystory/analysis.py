@@ -4,9 +4,8 @@ Enrichment runs at read time, so a changed rules.toml changes every report at on
 re-importing. It is cached in `home.cache` in three layers, so that an import costs the next
 report only the work that import made necessary:
 - the distinct keys (description, counterparty, bank category, MCC, sign) of one batch and
-  each key's first charge date: written by its import beside the batch (store.derived_path);
-  for a batch of an older moneystory, made once and cached as
-  `batchkeys-<batch>-<size>-<mtime>-<key table version>-<polars>.parquet`;
+  each key's first charge date (batchkeys.py): kept by its import beside the batch; for a
+  batch of an older moneystory, made once and cached;
 - `keys-<fingerprint>.parquet`: the facts of every distinct key of the store (the expensive
   string work: merchant, wording, tables, rules' regexes), merged from the batch key tables;
   after an import, built on the store's previous one, so only the new keys get that work;
@@ -23,7 +22,6 @@ time.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -31,15 +29,15 @@ from pathlib import Path
 
 import polars as pl
 
-from moneystory import enrich, hidden, keys, schema
+from moneystory import batchkeys, enrich, hidden, keys, schema
 from moneystory.enrich import pipeline
 from moneystory.enrich.summary import MerchantList, merchant_summary
+from moneystory.frames import parquet_bytes
 from moneystory.paths import Home, atomic_write_bytes, atomic_write_text
 from moneystory.store import Store
 
 CACHE_PREFIX = "enriched-"
 KEYS_PREFIX = "keys-"
-BATCH_KEYS_PREFIX = "batchkeys-"
 FINGERPRINT_LENGTH = 24
 # Rows this far outside a window are enriched with it, so that a transfer whose two sides
 # straddle the window's edge still pairs (pipeline.TRANSFER_WINDOW is 5 days).
@@ -147,10 +145,10 @@ def key_facts(home: Home, paths: list[Path], rules: enrich.Rules, current: str) 
     cached = home.cache / f"{KEYS_PREFIX}{current}.parquet"
     if cached.exists():
         return pl.read_parquet(cached)
-    merged = keys.merge_keys([batch_keys(home, path) for path in paths])
-    _prune_batch_keys(home, paths)
+    merged = keys.merge_keys([batchkeys.batch_keys(home, path) for path in paths])
+    batchkeys.prune(home, paths)
     made_from = {"basis": fingerprint(home, [], with_hidden=False),
-                 "batches": json.dumps([_batch_keys_name(path) for path in paths])}
+                 "batches": json.dumps([batchkeys.cache_name(path) for path in paths])}
     earlier = _earlier_facts(home, made_from)
     facts = pipeline.key_facts_after(merged, rules, earlier) if earlier is not None else None
     if facts is None:
@@ -182,44 +180,6 @@ def _earlier_facts(home: Home, made_from: dict[str, str]) -> pl.DataFrame | None
         return None
 
 
-def batch_keys(home: Home, path: Path) -> pl.DataFrame:
-    """keys.distinct_keys() of one batch: from the key table its import kept beside it,
-    else (a batch of an older moneystory) made and cached for as long as the batch is
-    unchanged."""
-    kept = Store(home).derived_path(path, keys.KEY_TABLE)
-    if kept.exists():
-        try:
-            return keys.from_key_table(pl.read_parquet(kept),
-                                       pl.scan_parquet(path, schema=schema.STORED))
-        except (OSError, pl.exceptions.PolarsError):
-            pass  # damaged: the batch itself still says it all
-    cached = home.cache / _batch_keys_name(path)
-    if cached.exists():
-        return pl.read_parquet(cached)
-    made = keys.distinct_keys(pl.scan_parquet(path, schema=schema.STORED)).collect()
-    _write_cache(home, cached, made, prefix=None)
-    return made
-
-
-def _batch_keys_name(path: Path) -> str:
-    """The batch (name, size, time) and what its keys depend on: the key table's version and
-    polars (`_k` is its hash), not the enrichment's tables, so an upgrade keeps them."""
-    stat = path.stat()
-    return (f"{BATCH_KEYS_PREFIX}{path.stem}-{stat.st_size}-{stat.st_mtime_ns}-"
-            f"{keys.KEY_TABLE}-{pl.__version__}.parquet")
-
-
-def _prune_batch_keys(home: Home, paths: list[Path]) -> None:
-    """Forget the key tables of batches undone (or of older code): best effort."""
-    try:
-        wanted = {_batch_keys_name(path) for path in paths}
-        for cached in home.cache.glob(f"{BATCH_KEYS_PREFIX}*.parquet"):
-            if cached.name not in wanted:
-                cached.unlink(missing_ok=True)
-    except OSError:
-        return
-
-
 def fingerprint(home: Home, batch_paths: list[Path], *, with_hidden: bool = True) -> str:
     """Changes whenever the enriched rows could: rules, built-in tables, the batch set, the
     hidden rows (`with_hidden`; the key facts, which every stored key has, do not depend on
@@ -248,10 +208,8 @@ def _write_cache(
     metadata: dict[str, str] | None = None,
 ) -> None:
     """Best effort: a read-only or full disk only means no cache."""
-    buffer = io.BytesIO()
-    frame.write_parquet(buffer, statistics=True, metadata=metadata)
     try:
-        atomic_write_bytes(target, buffer.getvalue())
+        atomic_write_bytes(target, parquet_bytes(frame, metadata))
         if prefix is not None:
             _prune(home, prefix, target.name[len(prefix):][:FINGERPRINT_LENGTH])
     except OSError:

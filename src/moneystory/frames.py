@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import operator
 
 import polars as pl
@@ -16,3 +17,10 @@ def mixed_hash(*columns: str | pl.Expr, seed: int = 0) -> pl.Expr:
     strings into one buffer before hashing it."""
     exprs = [pl.col(c) if isinstance(c, str) else c for c in columns]
     return functools.reduce(operator.xor, [e.hash(seed + i) for i, e in enumerate(exprs)])
+
+
+def parquet_bytes(frame: pl.DataFrame, metadata: dict[str, str] | None = None) -> bytes:
+    """`frame` as a Parquet file's bytes (with statistics), for an atomic write of a cache."""
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, statistics=True, metadata=metadata)
+    return buffer.getvalue()
