@@ -44,8 +44,7 @@ def test_a_window_equals_the_whole_store_filtered(examples_home: Home) -> None:
     start, end = date(2023, 1, 1), date(2023, 12, 31)
     window = analysis.transactions(examples_home, start=start, end=end).collect()
     names = {p.name.split("-")[0] for p in examples_home.cache.glob("*.parquet")}
-    # no whole-store cache; the batches' keys come from the key tables their imports kept
-    assert names == {"keys", "enriched"}, "windowed read: no whole-store cache"
+    assert names == {"batchkeys", "keys", "enriched"}, "windowed read: no whole-store cache"
     reference = _whole_store_enriched(examples_home).filter(
         pl.col("date").is_between(start, end))
     assert window.height > 100
@@ -71,7 +70,21 @@ def test_merged_batch_keys_equal_the_keys_of_all_rows(examples_home: Home) -> No
     assert_frame_equal(merged.select(at_once.columns), at_once)
 
 
-def test_an_import_keeps_its_batchs_key_table_and_reports_read_it(home_dir: Path) -> None:
+def _made_from_rows(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The batches whose keys a report makes from their rows (not from a key table)."""
+    made: list[str] = []
+    real = keys.distinct_keys
+
+    def counted(lf: pl.LazyFrame) -> pl.LazyFrame:
+        made.append("rows")
+        return real(lf)
+
+    monkeypatch.setattr(keys, "distinct_keys", counted)
+    return made
+
+
+def test_an_import_keeps_its_batchs_key_table_and_reports_read_it(
+        home_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from moneystory.demo import example_files
 
     home = resolve_home(home_dir)
@@ -82,11 +95,17 @@ def test_an_import_keeps_its_batchs_key_table_and_reports_read_it(home_dir: Path
         kept = pl.read_parquet(store.derived_path(path, keys.KEY_TABLE))
         assert_frame_equal(keys.from_key_table(kept, pl.scan_parquet(path)),
                            keys.distinct_keys(pl.scan_parquet(path)).collect())
-    analysis.transactions(home).collect()  # a report: reads them, reads no batch to make them
-    assert not list(home.cache.glob("batchkeys-*.parquet"))
+    made = _made_from_rows(monkeypatch)
+    analysis.transactions(home).collect()  # a report: reads them, hashes no batch's rows
+    assert made == []
+    cached = {p.name: p.stat().st_mtime_ns for p in home.cache.glob("batchkeys-*.parquet")}
+    assert len(cached) == len(files) - 1, "and keeps them in the cache for the next report"
     ingest.import_files(home, files[-1:])
     analysis.transactions(home).collect()
-    assert not list(home.cache.glob("batchkeys-*.parquet"))
+    assert made == []
+    after = {p.name: p.stat().st_mtime_ns for p in home.cache.glob("batchkeys-*.parquet")}
+    assert len(after) == len(files)
+    assert all(after[name] == stamp for name, stamp in cached.items()), "read, not made again"
     assert len(list(home.cache.glob("keys-*.parquet"))) == 2  # current and the one before
     start = date(2022, 6, 1)
     assert_frame_equal(analysis.transactions(home, start=start).collect(),
@@ -94,7 +113,7 @@ def test_an_import_keeps_its_batchs_key_table_and_reports_read_it(home_dir: Path
 
 
 def test_batches_without_a_usable_key_table_get_theirs_made_and_cached(
-        examples_home: Home) -> None:
+        examples_home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
     """A store of an older moneystory (no key tables) or a damaged table: the same rows."""
     store = Store(examples_home)
     paths = store.batch_paths()
@@ -102,10 +121,12 @@ def test_batches_without_a_usable_key_table_get_theirs_made_and_cached(
     store.derived_path(paths[1], keys.KEY_TABLE).write_bytes(b"PAR1 damaged")
     _clear_cache(examples_home)
     start = date(2022, 6, 1)
-    assert_frame_equal(analysis.transactions(examples_home, start=start).collect(),
+    made = _made_from_rows(monkeypatch)
+    window = analysis.transactions(examples_home, start=start).collect()
+    assert made == ["rows", "rows"], "only the two without a usable table"
+    monkeypatch.undo()
+    assert_frame_equal(window,
                        _whole_store_enriched(examples_home).filter(pl.col("date") >= start))
-    cached = {p.name.split("-")[1] for p in examples_home.cache.glob("batchkeys-*.parquet")}
-    assert cached == {paths[0].stem, paths[1].stem}, "only the two without a usable table"
     first = batchkeys.batch_keys(examples_home, paths[0])  # from the cache now: the same
     assert_frame_equal(first, keys.distinct_keys(pl.scan_parquet(paths[0])).collect())
 

@@ -1,8 +1,8 @@
 """Service: each batch's distinct keys (keys.distinct_keys), which the key facts are merged from.
 
 From the key table the batch's import kept beside it (keys.from_key_table: 15-40 ms a batch,
-where making them from the batch's rows took 60-250 ms); else, for a batch of an older
-moneystory, made from its rows once and cached as
+where making them from the batch's rows takes 60-250 ms), or, for a batch of an older
+moneystory, from its rows; either way cached as
 `batchkeys-<batch>-<size>-<mtime>-<key table version>-<polars>.parquet`.
 """
 
@@ -22,14 +22,14 @@ BATCH_KEYS_PREFIX = "batchkeys-"
 
 
 def batch_keys(home: Home, path: Path) -> pl.DataFrame:
-    """keys.distinct_keys() of one batch."""
-    kept = _kept(home, path)
-    if kept is not None:
-        return kept
+    """keys.distinct_keys() of one batch: cached, so the next report after an import reads
+    a few thousand rows a batch (1 ms) rather than the key table and the batch's texts."""
     cached = home.cache / cache_name(path)
     if cached.exists():
         return pl.read_parquet(cached)
-    made = keys.distinct_keys(pl.scan_parquet(path, schema=schema.STORED)).collect()
+    made = _kept(home, path)
+    if made is None:
+        made = keys.distinct_keys(pl.scan_parquet(path, schema=schema.STORED)).collect()
     with contextlib.suppress(OSError):  # best effort: a read-only or full disk: no cache
         atomic_write_bytes(cached, parquet_bytes(made))
     return made
