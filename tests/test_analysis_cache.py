@@ -146,6 +146,10 @@ def test_the_key_table_version_names_what_distinct_keys_gives() -> None:
     table = keys.key_table(rows)
     assert table.rows() == [(0, -1, date(2023, 1, 2)), (2, 1, None), (3, 1, None),
                             (4, -1, date(2023, 1, 9))]
+    assert "description" not in table.columns, "4 keys in 5 rows: their texts stay in the batch"
+    many = pl.concat([rows.head(2)] * 8)  # 16 rows, 1 key: its texts are kept in the table
+    assert keys.key_table(many).rows() == [(0, -1, date(2023, 1, 2), "TESCO 12", None, None,
+                                            None)]
     assert keys.from_key_table(table, rows.lazy()).drop("_k").rows() == [
         (0, "TESCO 12", None, None, None, -1, date(2023, 1, 2)),
         (1, "REFUND TESCO 12", None, None, None, 1, None),

@@ -236,6 +236,13 @@ def test_a_kept_key_table_gives_the_batchs_distinct_keys(
         "date": [START + timedelta(days=d) for _, _, _, d in items],
     }, schema_overrides={"amount": schema.AMOUNT, "counterparty": pl.String,
                          "description": pl.String}), schema.STORED)
-    table = keys.key_table(rows)
-    assert_frame_equal(keys.from_key_table(table, rows.lazy()),
-                       keys.distinct_keys(rows.lazy()).collect())
+    expected = keys.distinct_keys(rows.lazy()).collect()
+    kept_under = keys.TEXTS_KEPT_UNDER
+    try:
+        for keys.TEXTS_KEPT_UNDER in (0.0, 2.0):  # the texts left in the batch, then kept
+            table = keys.key_table(rows)
+            kept = keys.TEXTS_KEPT_UNDER > 0 and len(items) > 0
+            assert ("description" in table.columns) == kept
+            assert_frame_equal(keys.from_key_table(table, rows.lazy()), expected)
+    finally:
+        keys.TEXTS_KEPT_UNDER = kept_under

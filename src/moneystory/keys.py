@@ -76,30 +76,43 @@ KEY_TABLE_VERSION = 1
 KEY_TABLE = f"keys{KEY_TABLE_VERSION}"
 
 
+# A batch's key table holds its keys' texts when they are this few for each row, so that a
+# report reads the small table alone; with more (a store number, a date in every descriptor)
+# writing them would cost the import as much as a report saves, and the batch keeps them.
+TEXTS_KEPT_UNDER = 1 / 8
+
+
 def key_table(rows: pl.DataFrame) -> pl.DataFrame:
     """What the store keeps of distinct_keys(rows): for each key, in order, its first row
-    (`_row`), its sign and its first charge date.
+    (`_row`), its sign and its first charge date, and its texts when they are few.
 
-    Integers only: the texts are the batch's own (from_key_table reads them back), and `_k`
-    is polars' hash, which may change with polars. One group-by, no join: on 1M rows of
-    744k distinct descriptors 0.15 s, where distinct_keys() and writing its texts took 0.4 s.
+    No `_k`: it is polars' hash, which may change with polars. One group-by, no join: on 1M
+    rows of 744k distinct descriptors 0.15 s, where distinct_keys() and writing its texts
+    took 0.4 s.
     """
     keyed = (rows.lazy().select(*KEY, "date", "amount").with_columns(_sign=sign())
              .select(key_hash(pl.col("_sign")).alias("_k"), "_sign", "date")
              .with_row_index("_row"))
-    return (
+    table = (
         keyed.group_by("_k")
         .agg(pl.col("_row").min(), pl.col("_sign").first(), _date=pl.col("date").min())
         .sort("_row")
         .select("_row", "_sign", _first_charge_key=pl.when(pl.col("_sign") < 0).then("_date"))
         .collect()
     )
+    if table.height >= rows.height * TEXTS_KEPT_UNDER:
+        return table
+    return pl.concat([table, rows.select(pl.col(*KEY).gather(table["_row"]))],
+                     how="horizontal")
 
 
 def from_key_table(table: pl.DataFrame, batch: pl.LazyFrame) -> pl.DataFrame:
-    """distinct_keys(batch) from its key_table(): the texts of the keys' first rows only.
-    (Gathered after the read: a gather inside the lazy query took three times as long.)"""
-    texts = batch.select(*KEY).collect().select(pl.all().gather(table["_row"]))
-    return (pl.concat([texts, table.drop("_row")], how="horizontal").with_row_index("_i")
+    """distinct_keys(batch) from its key_table(): the texts from the table, else those of the
+    keys' first rows in the batch. (Gathered after the read: a gather inside the lazy query
+    took three times as long.)"""
+    if not set(KEY) <= set(table.columns):
+        table = pl.concat([table, batch.select(*KEY).collect().select(
+            pl.all().gather(table["_row"]))], how="horizontal")
+    return (table.with_row_index("_i")
             .select("_i", key_hash(pl.col("_sign")).alias("_k"), *KEY, "_sign",
                     "_first_charge_key"))
