@@ -695,8 +695,10 @@ def _charges(
          "txn_id": [t for ids in id_lists for t in ids]},
         schema={"group": pl.Int64, "txn_id": pl.String},
     )
+    wanted = frame.lazy().select("txn_id", "date", "spend").filter(  # a few of 1M rows
+        pl.col("txn_id").is_in(pairs["txn_id"].implode())).collect()
     rows = (
-        pairs.join(frame.select("txn_id", "date", "spend"), on="txn_id", how="inner")
+        pairs.join(wanted, on="txn_id", how="inner")
         .sort("group", "date", "txn_id")
         .group_by("group", maintain_order=True)
         .agg(dates=pl.col("date"), ids=pl.col("txn_id"), paid=pl.col("spend").sum())
@@ -714,7 +716,9 @@ def _subscriptions(
               and (s.category or "other") not in NOT_SUBSCRIPTIONS]
     grouped = _charges([s.txn_ids for s in chosen], frame)
     year_end = date(year, 12, 31)
-    charged_before = set(before.filter(pl.col("outflow"))["merchant"].unique().to_list())
+    merchants = pl.Series([s.merchant for s in chosen], dtype=pl.String).implode()
+    charged_before = set(before.lazy().filter(pl.col("outflow") & pl.col("merchant").is_in(
+        merchants)).select(pl.col("merchant").unique()).collect()["merchant"].to_list())
     items: list[Subscription] = []
     rises: list[PriceRise] = []
     for index, stream in enumerate(chosen):
@@ -787,15 +791,17 @@ def _fees(frame: pl.DataFrame, currency: str, *, bnpl_late: Sequence[str] = ()) 
         (kind.is_in(["fee", "interest"]) | (pl.col("category") == "bank_fees"))
         & (pl.col("income") == 0) & pl.col("counted")
     )
-    charged = frame.filter(is_fee).with_columns(
-        type=pl.when(pl.col("txn_id").is_in(list(bnpl_late))).then(pl.lit("bnpl_late"))
-        .when(kind == "interest").then(pl.lit("interest"))
-        .otherwise(fee_type(pl.col("description"))))
-    embedded = frame.filter((kind == "atm") & ~is_fee).with_columns(
-        spend=pl.col("description").str.to_lowercase().str.extract(EMBEDDED_FEE, 1)
-        .str.replace(",", ".").cast(frame["spend"].dtype, strict=False),
-        type=pl.lit("atm"), outflow=pl.lit(True),
-    ).filter(pl.col("spend") > 0)
+    # both picked from the year's 1M rows in one parallel pass
+    charged, embedded = pl.collect_all([
+        frame.lazy().filter(is_fee).with_columns(
+            type=pl.when(pl.col("txn_id").is_in(list(bnpl_late))).then(pl.lit("bnpl_late"))
+            .when(kind == "interest").then(pl.lit("interest"))
+            .otherwise(fee_type(pl.col("description")))),
+        frame.lazy().filter((kind == "atm") & ~is_fee).with_columns(
+            spend=pl.col("description").str.to_lowercase().str.extract(EMBEDDED_FEE, 1)
+            .str.replace(",", ".").cast(frame["spend"].dtype, strict=False),
+            type=pl.lit("atm"), outflow=pl.lit(True),
+        ).filter(pl.col("spend") > 0)])
     rows = (
         pl.concat([charged.select("txn_id", "type", "spend", "outflow"),
                    embedded.select("txn_id", "type", "spend", "outflow")])
