@@ -4,8 +4,8 @@ Enrichment runs at read time, so a changed rules.toml changes every report at on
 re-importing. It is cached in `home.cache` in three layers, so that an import costs the next
 report only the work that import made necessary:
 - the distinct keys (description, counterparty, bank category, MCC, sign) of one batch and
-  each key's first charge date (batchkeys.py): kept by its import beside the batch; for a
-  batch of an older moneystory, made once and cached;
+  each key's first charge date (batchkeys.py): read from the key table its import kept beside
+  the batch (or, for a batch of an older moneystory, made from its rows), then cached;
 - `keys-<fingerprint>.parquet`: the facts of every distinct key of the store (the expensive
   string work: merchant, wording, tables, rules' regexes), merged from the batch key tables;
   after an import, built on the store's previous one, so only the new keys get that work;

@@ -444,9 +444,9 @@ def import_parsed(
 
 
 def derived_tables(rows: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """What the store keeps beside a batch: its distinct keys, so that the first report
-    after this import does not read the batch to make them (on 1M rows: 50 ms here, made
-    while the batch is written, against 80 ms and a read of the batch in every cold report)."""
+    """What the store keeps beside a batch: its key table, so that no report hashes the
+    batch's rows to find its distinct keys (on 1M rows 0.03-0.15 s here, on the other core
+    while the batch is written; 0.06-0.25 s a batch in a report without one)."""
     return {keys.KEY_TABLE: keys.key_table(rows)}
 
 
