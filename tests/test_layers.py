@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -100,3 +101,19 @@ def test_rich_modules_put_off_still_work_when_used() -> None:
     assert out.stdout.startswith("True True")
     assert "Title" in out.stdout and "some text" in out.stdout
     assert "ZeroDivisionError: division by zero" in out.stdout
+
+
+def test_the_command_line_loads_no_pydantic_plugin() -> None:
+    """A pydantic plugin (an observability one) could send what the models hold elsewhere:
+    the CLI turns them off before its first model is built, unless the user chose."""
+    code = (
+        "import os\n"
+        "import moneystory.cli\n"
+        "from moneystory.analyzers import review\n"
+        "from pydantic.plugin._loader import get_plugins\n"
+        "print(os.environ['PYDANTIC_DISABLE_PLUGINS'], list(get_plugins()))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env)
+    assert out.stdout.split() == ["__all__", "[]"]

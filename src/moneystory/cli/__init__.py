@@ -5,11 +5,16 @@ Heavy modules (polars, the services) are imported inside command bodies so `--he
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any
 
 from moneystory.cli.lazy_rich import defer_unused_rich_modules
 
 defer_unused_rich_modules()  # before typer, which imports them to draw `--help`
+# No pydantic plugins in this process: a plugin (an observability one) could send what the
+# models hold off the machine, and looking for plugins scans every installed package's
+# metadata (25 ms of each command). Read by pydantic when it builds the first model.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 import typer  # noqa: E402  (after the stand-ins: typer may import rich's modules)
 
