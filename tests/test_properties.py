@@ -222,10 +222,11 @@ def test_key_facts_after_an_import_equal_those_of_the_whole(
 @given(items=st.lists(st.tuples(st.sampled_from(["TESCO 1", "TESCO 2", "PAY", "REFUND"]),
                                 st.sampled_from([None, "SAM LEE"]), st.integers(-3, 3),
                                 st.integers(0, 40)), min_size=0, max_size=30))
-def test_a_kept_key_table_gives_the_batchs_distinct_keys(
+def test_distinct_keys_and_the_kept_key_table_are_what_a_plain_loop_finds(
         items: list[tuple[str, str | None, int, int]]) -> None:
-    """Whatever the order of dates and signs (zero included), the integers the store keeps
-    beside a batch and the batch's texts give back distinct_keys() exactly."""
+    """Whatever the order of dates and signs (zero included): each key once, in order of
+    first appearance, with the first day money went out under it; and the table the store
+    keeps beside a batch gives that back, with its texts or without them."""
     from polars.testing import assert_frame_equal
 
     from moneystory import keys, schema
@@ -236,13 +237,22 @@ def test_a_kept_key_table_gives_the_batchs_distinct_keys(
         "date": [START + timedelta(days=d) for _, _, _, d in items],
     }, schema_overrides={"amount": schema.AMOUNT, "counterparty": pl.String,
                          "description": pl.String}), schema.STORED)
-    expected = keys.distinct_keys(rows.lazy()).collect()
+    expected: dict[tuple[str, str | None, int], date | None] = {}
+    for text, party, amount, day in items:  # the oracle: one key after another
+        key = (text, party, (amount > 0) - (amount < 0))
+        first = expected.setdefault(key, None)
+        if amount < 0 and (first is None or START + timedelta(days=day) < first):
+            expected[key] = START + timedelta(days=day)
+    found = keys.distinct_keys(rows.lazy()).collect()
+    assert found["_i"].to_list() == list(range(len(expected)))
+    assert [(r["description"], r["counterparty"], r["_sign"], r["_first_charge_key"])
+            for r in found.iter_rows(named=True)] == [(*k, d) for k, d in expected.items()]
     kept_under = keys.TEXTS_KEPT_UNDER
     try:
         for keys.TEXTS_KEPT_UNDER in (0.0, 2.0):  # the texts left in the batch, then kept
             table = keys.key_table(rows)
             kept = keys.TEXTS_KEPT_UNDER > 0 and len(items) > 0
             assert ("description" in table.columns) == kept
-            assert_frame_equal(keys.from_key_table(table, rows.lazy()), expected)
+            assert_frame_equal(keys.from_key_table(table, rows.lazy()), found)
     finally:
         keys.TEXTS_KEPT_UNDER = kept_under
