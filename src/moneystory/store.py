@@ -64,10 +64,6 @@ class ImportLog:
         return matches[0] if len(matches) == 1 else None
 
 
-def _nothing_derived(rows: pl.DataFrame) -> Mapping[str, pl.DataFrame]:
-    return {}
-
-
 class Store:
     def __init__(self, home: Home) -> None:
         self.home = home
@@ -232,9 +228,9 @@ class Store:
             name = f"{record['import_id']}.parquet"
             batch, stored = self.home.batches / name, schema.conform(rows, schema.STORED)
             with ThreadPoolExecutor(max_workers=1) as pool:
-                made = pool.submit(derived or _nothing_derived, stored)
+                made = pool.submit(derived, stored) if derived else None
                 self._write_batch(batch, stored)
-                for key, table in made.result().items():
+                for key, table in (made.result() if made else {}).items():
                     self._write_batch(self.derived_path(batch, key), table)
             record["batch"] = name
         record.setdefault("imported_at", _now())

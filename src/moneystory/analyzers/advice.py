@@ -166,11 +166,11 @@ def _one_service_twice(review: YearReview, merchant: str,
     costs: dict[Decimal, int] = {}
     for item in items:
         costs[item.yearly_cost] = costs.get(item.yearly_cost, 0) + 1
-    listed = [f"{n} × {_money(review, cost)}" if n > 1 else _money(review, cost)
+    prices = [f"{n} × {_money(review, cost)}" if n > 1 else _money(review, cost)
               for cost, n in list(costs.items())[:LISTED]]
     message = (
         f"{merchant} was charged as {len(items)} separate subscriptions at the end of "
-        f"{review.year} ({', '.join(listed)}{' …' if len(costs) > LISTED else ''} a year). "
+        f"{review.year} ({', '.join(prices)}{' …' if len(costs) > LISTED else ''} a year). "
         f"If any is left over from another card or account, cancelling it saves up to "
         f"{_money(review, saving)} a year."
     )

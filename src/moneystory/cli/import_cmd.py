@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from moneystory.cli import common
+from moneystory.words import plural
 
 if TYPE_CHECKING:
     from moneystory.ingest import FileResult
@@ -139,8 +140,6 @@ def _amount_shown(dup: dict[str, Any]) -> dict[str, Any]:
 
 def _print_results(ctx: typer.Context, results: list[FileResult], notices: list[str]) -> None:
     from rich.markup import escape
-
-    from moneystory.render.terminal import plural
 
     out = common.out(ctx)
     for r in results:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from moneystory.cli import common
+from moneystory.words import plural
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -65,8 +66,6 @@ def optout(
     """
     from moneystory import pledges
     from moneystory.errors import UsageProblem
-    from moneystory.render.terminal import plural
-
     if sum((show_status, lift, cancel_lift)) > 1:
         raise UsageProblem("choose one of --status, --lift and --cancel-lift")
     home, now = common.home(ctx), pledges.now_utc()
@@ -188,8 +187,6 @@ def _violations_table(violations: list[Violation]) -> object:
 
 
 def _show_preview(ctx: typer.Context, preview: PledgePreview) -> None:
-    from moneystory.render.terminal import plural
-
     out = common.out(ctx)
     verb = "Extend your pledge" if preview.current else "Pledge"
     out.print(f"[bold]{verb}[/] from {preview.since}: {_describe(preview.rules)}; "
@@ -212,7 +209,7 @@ def _show_status(ctx: typer.Context, status: PledgeStatus, as_json: bool) -> Non
         common.emit_json(status)
         return
     from moneystory import pledges
-    from moneystory.render.terminal import money, plural
+    from moneystory.render.terminal import money
 
     out = common.out(ctx)
     pledge = status.pledge
@@ -258,8 +255,6 @@ def _show_lift(ctx: typer.Context, outcome: LiftOutcome, as_json: bool) -> None:
 
 
 def _show_check(ctx: typer.Context, report: CheckReport) -> None:
-    from moneystory.render.terminal import plural
-
     out: Console = common.out(ctx)
     if not report.pledges:
         out.print("No pledge in force. Make one with `moneystory optout`.")
